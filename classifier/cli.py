@@ -1,0 +1,231 @@
+"""The `measures` command line: a thin layer over the library that prints and sets exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from .errors import InputError, MeasuresError
+
+app = typer.Typer(
+    help="Tag sentences of Chinese COVID-19 prevention articles with the policy measures they state.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ModelOption = Annotated[
+    Optional[Path],
+    typer.Option("--model", envvar="MEASURES_MODEL", help="Model directory (default: the bundled model)."),
+]
+
+
+class Level(str, Enum):
+    """Output granularity of `measures tag`."""
+
+    sentence = "sentence"
+    article = "article"
+
+
+def _fail(message: str, code: int = 1) -> None:
+    """Print `Error: message` on stderr and exit."""
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _load(model: Path | None, threshold: float | None = None):  # noqa: ANN202
+    """Load the predictor or exit with its error."""
+    from .predictor import Predictor
+
+    try:
+        return Predictor.load(model, threshold=threshold)
+    except MeasuresError as exc:
+        _fail(str(exc))
+
+
+def _article_record(doc: Any, article: Any, extra: dict[str, Any]) -> dict[str, Any]:
+    """One output row for a whole article: per-label sentence counts and shares."""
+    counts = article.summary()
+    n = len(article.sentences)
+    return {
+        "doc": doc,
+        "sentences": n,
+        "labels": [label for label, count in counts.items() if count],
+        **{f"n_{label}": count for label, count in counts.items()},
+        **{f"share_{label}": round(count / n, 4) if n else 0.0 for label, count in counts.items()},
+        **{k: v for k, v in extra.items() if k not in ("doc", "sentences", "labels")},
+    }
+
+
+def _sentence_records(doc: Any, article: Any, extra: dict[str, Any]) -> list[dict[str, Any]]:
+    """Output rows for each sentence of an article."""
+    carried = {k: v for k, v in extra.items() if k not in ("doc", "index", "text", "labels", "scores")}
+    return [
+        {"doc": doc, "index": s.index, "text": s.text, "labels": s.labels, "scores": s.scores, **carried}
+        for s in article.sentences
+    ]
+
+
+def _progress():  # noqa: ANN202
+    """A progress display on stderr when it is a terminal, else None."""
+    if not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.completed} documents tagged"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+
+
+@app.command()
+def tag(
+    paths: Annotated[list[str], typer.Argument(help="Files, directories (recursive) or - for stdin.")],
+    output: Annotated[Optional[str], typer.Option("-o", "--output", help="Write .jsonl, .csv or .parquet.")] = None,
+    level: Annotated[Level, typer.Option(help="One row per sentence or per article.")] = Level.sentence,
+    threshold: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="One cut-off for all labels.")] = None,
+    text_column: Annotated[str, typer.Option(help="Text column of CSV/JSONL/Parquet inputs.")] = "text",
+    id_column: Annotated[Optional[str], typer.Option(help="Id column of table inputs.")] = None,
+    model: ModelOption = None,
+) -> None:
+    """Tag every sentence of the input articles; JSON Lines on stdout unless -o is given."""
+    from .sources import iter_documents
+    from .writers import RecordWriter
+
+    predictor = _load(model, threshold)
+    try:
+        writer = RecordWriter(output, stream=sys.stdout)
+    except InputError as exc:
+        _fail(str(exc), 2)
+    failures: list[InputError] = []
+    done = 0
+    progress = _progress()
+    task = progress.add_task("tag") if progress else None
+    ok = False
+    try:
+        if progress:
+            progress.start()
+        for item in iter_documents(paths, text_column, id_column):
+            if isinstance(item, InputError):
+                failures.append(item)
+                typer.echo(f"Error: {item}", err=True)
+                continue
+            article = predictor.tag(item.text)
+            if level is Level.article:
+                writer.write(_article_record(item.doc, article, item.extra))
+            else:
+                for record in _sentence_records(item.doc, article, item.extra):
+                    writer.write(record)
+            done += 1
+            if progress:
+                progress.update(task, completed=done)
+        ok = True
+    finally:
+        if progress:
+            progress.stop()
+        writer.close(ok=ok)
+    if writer.dropped_columns:
+        typer.echo(
+            f"Warning: columns {sorted(writer.dropped_columns)} appeared after the first row and are "
+            "not in the output; use JSON Lines output to keep them",
+            err=True,
+        )
+    if failures:
+        typer.echo(f"{len(failures)} input(s) failed, {done} document(s) tagged", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def train(
+    data: Annotated[Path, typer.Option(help="Labelled sentences CSV.")] = Path("labels/sentences.csv"),
+    schema: Annotated[Path, typer.Option(help="Label schema CSV.")] = Path("labels/schema.csv"),
+    output: Annotated[Path, typer.Option("-o", "--output", help="Model directory to write.")] = Path("models/default"),
+    folds: Annotated[int, typer.Option(min=2, help="Grouped cross-validation folds.")] = 5,
+) -> None:
+    """Train a model from labelled sentences and write it as a model directory."""
+    from .training import train as run_training
+
+    try:
+        meta = run_training(data, schema, output, folds)
+    except MeasuresError as exc:
+        _fail(str(exc))
+    cv = meta["cv"]
+    typer.echo(f"Wrote {output} ({meta['training_data']['rows']} sentences, {meta['training_seconds']} s)")
+    typer.echo(_score_table(cv))
+
+
+def _score_table(result: dict[str, Any]) -> str:
+    """Per-label precision/recall/F1 as aligned text."""
+    lines = [f"{'label':<14}{'P':>7}{'R':>7}{'F1':>7}{'n':>6}"]
+    for label, s in result["per_label"].items():
+        lines.append(f"{label:<14}{s['precision']:>7.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}{s['support']:>6}")
+    lines.append(f"{'micro F1':<14}{result['micro_f1']:>21.3f}")
+    lines.append(f"{'macro F1':<14}{result['macro_f1']:>21.3f}")
+    return "\n".join(lines)
+
+
+@app.command()
+def evaluate(
+    csv_path: Annotated[
+        Optional[Path],
+        typer.Argument(
+            metavar="[CSV]", help="Labelled CSV (id,text,labels); without it, grouped CV on the training labels."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+    model: ModelOption = None,
+    data: Annotated[Path, typer.Option(help="Training labels, for cross-validation.")] = Path("labels/sentences.csv"),
+    schema: Annotated[Path, typer.Option(help="Label schema CSV.")] = Path("labels/schema.csv"),
+) -> None:
+    """Score a model on labelled sentences: per-label precision, recall and F1, micro and macro F1."""
+    from .training import cross_validate, evaluate_file
+
+    try:
+        result = cross_validate(data, schema) if csv_path is None else evaluate_file(_load(model), csv_path)
+    except MeasuresError as exc:
+        _fail(str(exc))
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else _score_table(result))
+
+
+@app.command()
+def explain(
+    text: Annotated[str, typer.Argument(help="A sentence.")],
+    top: Annotated[int, typer.Option(min=1, help="Terms shown per label.")] = 5,
+    model: ModelOption = None,
+) -> None:
+    """Show the labels of a sentence and the terms that weighed most for each label."""
+    predictor = _load(model)
+    proba = predictor.predict_proba([text]).iloc[0]
+    labels = predictor.predict([text])[0]
+    typer.echo(f"labels: {', '.join(labels) or '(none)'}")
+    for label, terms in predictor.explain(text, top=top).items():
+        shown = ", ".join(f"{term} {weight:+.2f}" for term, weight in terms)
+        typer.echo(f"{label:<14}{proba[label]:.3f}  {shown}")
+
+
+@app.command()
+def segment(file: Annotated[str, typer.Argument(help="A text or HTML file, or - for stdin.")]) -> None:
+    """Print the normalised sentences of an article, one per line."""
+    from .segment import split_sentences
+    from .sources import iter_documents
+    from .textnorm import normalise
+
+    for item in iter_documents([file]):
+        if isinstance(item, InputError):
+            _fail(str(item))
+        for sentence in split_sentences(normalise(item.text)):
+            typer.echo(sentence)
+
+
+def main() -> None:
+    """Entry point of the `measures` script."""
+    app()

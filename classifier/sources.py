@@ -1,0 +1,172 @@
+"""Input documents for batch tagging: text and HTML files, directories, stdin, CSV/JSONL/Parquet tables."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .reading import read_document
+
+TEXT_SUFFIXES = {".txt", ".text", ".md"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
+TABLE_SUFFIXES = {".csv", ".jsonl", ".ndjson", ".parquet"}
+KNOWN_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | TABLE_SUFFIXES
+TABLE_CHUNK_ROWS = 2048
+
+
+@dataclass
+class Document:
+    """One article to tag: an id, its text, and columns to carry into the output."""
+
+    doc: str
+    text: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def expand_paths(paths: list[str]) -> Iterator[str | InputError]:
+    """Files named, and files with known suffixes found under directories (sorted; links to dirs not followed)."""
+    for raw in paths:
+        if raw == "-":
+            yield raw
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path, onerror=None):
+                dirs[:] = sorted(d for d in dirs if not (Path(root) / d).is_symlink())
+                for name in sorted(files):
+                    if Path(name).suffix.lower() in KNOWN_SUFFIXES and not name.startswith("."):
+                        yield str(Path(root) / name)
+        elif path.exists():
+            yield raw
+        else:
+            yield InputError(raw, "no such file or directory")
+
+
+def _cell_text(value: Any) -> str:
+    """A table cell as text: missing values become empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def _plain(value: Any) -> Any:
+    """A carried cell as a JSON-friendly Python value."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _rows_to_documents(
+    rows: list[dict[str, Any]], source: str, first: int, text_column: str, id_column: str | None
+) -> Iterator[Document | InputError]:
+    """Documents from table rows; rows are numbered from 1 after the header."""
+    for n, row in enumerate(rows, start=first):
+        if text_column not in row:
+            yield InputError(f"{source}:{n}", f"no column {text_column!r} (use --text-column)")
+            continue
+        text = _cell_text(row[text_column])
+        doc = _cell_text(row.get(id_column)) if id_column else ""
+        extra = {k: _plain(v) for k, v in row.items() if k != text_column}
+        if not text.strip():
+            yield InputError(f"{source}:{n}", f"empty {text_column!r} cell")
+            continue
+        yield Document(doc or f"{source}:{n}", text, extra)
+
+
+def _check_columns(columns: list[str], source: str, text_column: str, id_column: str | None) -> None:
+    """Refuse a table that lacks the text or id column."""
+    for name, flag in ((text_column, "--text-column"), (id_column, "--id-column")):
+        if name and name not in columns:
+            raise InputError(source, f"no column {name!r} (columns: {', '.join(map(str, columns))}; use {flag})")
+
+
+def _read_csv(path: str, text_column: str, id_column: str | None) -> Iterator[Document | InputError]:
+    """Documents from a CSV file, read in chunks."""
+    import pandas as pd
+
+    try:
+        reader = pd.read_csv(path, chunksize=TABLE_CHUNK_ROWS, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        first = 1
+        for chunk in reader:
+            _check_columns(list(chunk.columns), path, text_column, id_column)
+            yield from _rows_to_documents(chunk.to_dict("records"), path, first, text_column, id_column)
+            first += len(chunk)
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(path, f"not a readable UTF-8 CSV file ({str(exc).splitlines()[0]})") from exc
+
+
+def _read_jsonl(path: str, text_column: str, id_column: str | None) -> Iterator[Document | InputError]:
+    """Documents from a JSON Lines file; a broken line is reported and skipped."""
+    with open(path, "rb") as handle:
+        for n, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                yield InputError(f"{path}:{n}", f"invalid JSON ({exc})")
+                continue
+            if not isinstance(row, dict):
+                yield InputError(f"{path}:{n}", "a JSON line must be an object")
+                continue
+            yield from _rows_to_documents([row], path, n, text_column, id_column)
+
+
+def _read_parquet(path: str, text_column: str, id_column: str | None) -> Iterator[Document | InputError]:
+    """Documents from a Parquet file, read by record batch."""
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as exc:
+        raise InputError(path, f"not a readable Parquet file ({exc})") from exc
+    _check_columns(parquet.schema_arrow.names, path, text_column, id_column)
+    first = 1
+    for batch in parquet.iter_batches(batch_size=TABLE_CHUNK_ROWS):
+        rows = batch.to_pylist()
+        yield from _rows_to_documents(rows, path, first, text_column, id_column)
+        first += len(rows)
+
+
+def iter_documents(
+    paths: list[str], text_column: str = "text", id_column: str | None = None
+) -> Iterator[Document | InputError]:
+    """Every document of the inputs, in order; a failing input yields its InputError and the rest go on."""
+    for item in expand_paths(paths):
+        if isinstance(item, InputError):
+            yield item
+            continue
+        try:
+            yield from _read_one(item, text_column, id_column)
+        except InputError as exc:
+            yield exc
+        except OSError as exc:
+            yield InputError(item, exc.strerror or str(exc))
+
+
+def _read_one(path: str, text_column: str, id_column: str | None) -> Iterator[Document | InputError]:
+    """The documents of one input path."""
+    if path == "-":
+        yield Document("-", read_document(sys.stdin.buffer.read(), "<stdin>"))
+        return
+    suffix = Path(path).suffix.lower()
+    if suffix == ".csv":
+        yield from _read_csv(path, text_column, id_column)
+    elif suffix in (".jsonl", ".ndjson"):
+        yield from _read_jsonl(path, text_column, id_column)
+    elif suffix == ".parquet":
+        yield from _read_parquet(path, text_column, id_column)
+    else:
+        data = Path(path).read_bytes()
+        yield Document(path, read_document(data, path, html=True if suffix in HTML_SUFFIXES else None))

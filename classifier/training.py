@@ -1,0 +1,182 @@
+"""Training and evaluation: grouped cross-validation, per-label thresholds, model directories."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .artifact import save_model
+from .corpus import LabelledSentence, read_labelled, sha256_file, validation_problems
+from .errors import LabelDataError
+from .labels import Label, load_schema
+
+DEFAULT_DATA = Path("labels/sentences.csv")
+DEFAULT_SCHEMA = Path("labels/schema.csv")
+DEFAULT_OUTPUT = Path("models/default")
+DEFAULT_FOLDS = 5
+_THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
+
+
+def indicator(rows: list[LabelledSentence], label_ids: list[str]) -> np.ndarray:
+    """The n×k 0/1 matrix of which rows carry which labels.
+
+    >>> indicator([LabelledSentence("1", "t", ("b",))], ["a", "b"]).tolist()
+    [[0, 1]]
+    """
+    position = {label: k for k, label in enumerate(label_ids)}
+    y = np.zeros((len(rows), len(label_ids)), dtype=np.int8)
+    for i, row in enumerate(rows):
+        for label in row.labels:
+            if label in position:
+                y[i, position[label]] = 1
+    return y
+
+
+def scores(y_true: np.ndarray, y_pred: np.ndarray, label_ids: list[str]) -> dict[str, Any]:
+    """Per-label precision, recall, F1 and support, with micro and macro F1.
+
+    >>> s = scores(np.array([[1, 0], [0, 1]]), np.array([[1, 0], [1, 1]]), ["a", "b"])
+    >>> s["per_label"]["a"], s["micro_f1"], s["macro_f1"]
+    ({'precision': 0.5, 'recall': 1.0, 'f1': 0.6667, 'support': 1}, 0.8, 0.8333)
+    """
+    from sklearn.metrics import f1_score, precision_recall_fscore_support
+
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, average=None, zero_division=0)
+    per_label = {
+        label: {
+            "precision": round(float(p[k]), 4),
+            "recall": round(float(r[k]), 4),
+            "f1": round(float(f[k]), 4),
+            "support": int(s[k]),
+        }
+        for k, label in enumerate(label_ids)
+    }
+    return {
+        "per_label": per_label,
+        "micro_f1": round(float(f1_score(y_true, y_pred, average="micro", zero_division=0)), 4),
+        "macro_f1": round(float(f1_score(y_true, y_pred, average="macro", zero_division=0)), 4),
+    }
+
+
+def best_thresholds(y_true: np.ndarray, proba: np.ndarray) -> np.ndarray:
+    """For each label, the probability cut-off that maximises F1 (ties go to the one nearest 0.5)."""
+    from sklearn.metrics import f1_score
+
+    chosen = np.empty(y_true.shape[1])
+    for k in range(y_true.shape[1]):
+        f1s = np.array([f1_score(y_true[:, k], proba[:, k] >= t, zero_division=0) for t in _THRESHOLD_GRID])
+        best = np.flatnonzero(np.isclose(f1s, f1s.max()))
+        chosen[k] = _THRESHOLD_GRID[best[np.argmin(np.abs(_THRESHOLD_GRID[best] - 0.5))]]
+    return chosen
+
+
+def cross_validated_proba(
+    rows: list[LabelledSentence], label_ids: list[str], folds: int = DEFAULT_FOLDS, **params: Any
+) -> np.ndarray:
+    """Out-of-fold probabilities from cross-validation grouped by `doc`, so no article straddles folds."""
+    from sklearn.model_selection import GroupKFold
+
+    from .pipeline import build_pipeline
+
+    texts = [row.text for row in rows]
+    y = indicator(rows, label_ids)
+    groups = [row.doc for row in rows]
+    proba = np.zeros(y.shape, dtype=float)
+    for train_idx, test_idx in GroupKFold(n_splits=folds).split(texts, y, groups):
+        model = build_pipeline(**params).fit([texts[i] for i in train_idx], y[train_idx])
+        proba[test_idx] = model.predict_proba([texts[i] for i in test_idx])
+    return proba
+
+
+def load_training_rows(data: str | Path, schema: str | Path) -> tuple[list[Label], list[LabelledSentence]]:
+    """The schema and the validated labelled sentences; any problem raises LabelDataError."""
+    labels = load_schema(schema)
+    rows = read_labelled(data)
+    problems = validation_problems(rows, [label.id for label in labels])
+    if problems:
+        shown = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "")
+        raise LabelDataError(f"{data}: {len(problems)} problem(s): {shown}")
+    if not rows:
+        raise LabelDataError(f"{data}: no labelled sentences")
+    return labels, rows
+
+
+def cross_validate(
+    data: str | Path = DEFAULT_DATA, schema: str | Path = DEFAULT_SCHEMA, folds: int = DEFAULT_FOLDS, **params: Any
+) -> dict[str, Any]:
+    """Grouped cross-validation scores on the training labels, with thresholds tuned out of fold."""
+    labels, rows = load_training_rows(data, schema)
+    return _cross_validate_rows(rows, [label.id for label in labels], folds, **params)
+
+
+def _cross_validate_rows(
+    rows: list[LabelledSentence], label_ids: list[str], folds: int, **params: Any
+) -> dict[str, Any]:
+    """Scores and tuned thresholds from out-of-fold probabilities."""
+    y = indicator(rows, label_ids)
+    proba = cross_validated_proba(rows, label_ids, folds, **params)
+    thresholds = best_thresholds(y, proba)
+    result = scores(y, (proba >= thresholds).astype(int), label_ids)
+    result["thresholds"] = dict(zip(label_ids, thresholds.round(2).tolist()))
+    result["folds"] = folds
+    return result
+
+
+def train(
+    data: str | Path = DEFAULT_DATA,
+    schema: str | Path = DEFAULT_SCHEMA,
+    output: str | Path = DEFAULT_OUTPUT,
+    folds: int = DEFAULT_FOLDS,
+    **params: Any,
+) -> dict[str, Any]:
+    """Cross-validate, fit on all rows, and write a model directory; returns its meta."""
+    from .pipeline import DEFAULT_PARAMS, build_pipeline
+
+    started = time.perf_counter()
+    labels, rows = load_training_rows(data, schema)
+    label_ids = [label.id for label in labels]
+    cv = _cross_validate_rows(rows, label_ids, folds, **params)
+    y = indicator(rows, label_ids)
+    model = build_pipeline(**params).fit([row.text for row in rows], y)
+    meta = {
+        "labels": [asdict(label) for label in labels],
+        "thresholds": cv.pop("thresholds"),
+        "training_data": {
+            "file": Path(data).name,
+            "sha256": sha256_file(data),
+            "rows": len(rows),
+            "docs": len({row.doc for row in rows}),
+            "none": int((y.sum(axis=1) == 0).sum()),
+            "per_label": dict(zip(label_ids, y.sum(axis=0).tolist())),
+            "sources": {
+                "seed": sum(r.source.startswith("seed:") for r in rows),
+                "authored": sum(r.source == "authored" for r in rows),
+            },
+        },
+        "params": {**DEFAULT_PARAMS, **params},
+        "cv": cv,
+        "training_seconds": round(time.perf_counter() - started, 2),
+    }
+    return save_model(model, meta, output)
+
+
+def evaluate_file(predictor: Any, path: str | Path) -> dict[str, Any]:
+    """Scores of a predictor on a labelled CSV with `text` and `labels` columns."""
+    from .corpus import EVAL_COLUMNS
+
+    rows = read_labelled(path, required=EVAL_COLUMNS)
+    if not rows:
+        raise LabelDataError(f"{path}: no labelled sentences")
+    label_ids = predictor.labels
+    unknown = sorted({lab for row in rows for lab in row.labels} - set(label_ids))
+    if unknown:
+        raise LabelDataError(f"{path}: labels not known to the model: {', '.join(unknown)}")
+    predicted = predictor.predict([row.text for row in rows])
+    y_pred = indicator([LabelledSentence(r.id, r.text, tuple(p)) for r, p in zip(rows, predicted)], label_ids)
+    result = scores(indicator(rows, label_ids), y_pred, label_ids)
+    result["rows"] = len(rows)
+    return result
