@@ -112,27 +112,32 @@ def tag(
     task = progress.add_task("tag") if progress else None
     ok = False
     try:
-        if progress:
-            progress.start()
-        for item in iter_documents(paths, text_column, id_column):
-            if isinstance(item, InputError):
-                failures.append(item)
-                typer.echo(f"Error: {item}", err=True)
-                continue
-            article = predictor.tag(item.text)
-            if level is Level.article:
-                writer.write(_article_record(item.doc, article, item.extra))
-            else:
-                for record in _sentence_records(item.doc, article, item.extra):
-                    writer.write(record)
-            done += 1
+        try:
             if progress:
-                progress.update(task, completed=done)
-        ok = True
-    finally:
-        if progress:
-            progress.stop()
-        writer.close(ok=ok)
+                progress.start()
+            for item in iter_documents(paths, text_column, id_column):
+                article = None if isinstance(item, InputError) else predictor.tag(item.text)
+                if article is not None and not article.sentences:
+                    item = InputError(item.doc, "no sentences to tag (nothing left after normalisation)")
+                if isinstance(item, InputError):
+                    failures.append(item)
+                    typer.echo(f"Error: {item}", err=True)
+                    continue
+                if level is Level.article:
+                    writer.write(_article_record(item.doc, article, item.extra))
+                else:
+                    for record in _sentence_records(item.doc, article, item.extra):
+                        writer.write(record)
+                done += 1
+                if progress:
+                    progress.update(task, completed=done)
+            ok = True
+        finally:
+            if progress:
+                progress.stop()
+            writer.close(ok=ok)
+    except InputError as exc:
+        _fail(str(exc))
     if writer.dropped_columns:
         typer.echo(
             f"Warning: columns {sorted(writer.dropped_columns)} appeared after the first row and are "
@@ -224,6 +229,31 @@ def segment(file: Annotated[str, typer.Argument(help="A text or HTML file, or - 
             _fail(str(item))
         for sentence in split_sentences(normalise(item.text)):
             typer.echo(sentence)
+
+
+@app.command()
+def card(
+    readme: Annotated[Path, typer.Option(help="Markdown file with a model-card section.")] = Path("README.md"),
+    check: Annotated[bool, typer.Option("--check", help="Only check the section is up to date.")] = False,
+    model: ModelOption = None,
+) -> None:
+    """Rewrite the model-card section of the README from the model's meta.json."""
+    from .artifact import read_meta
+    from .card import render_card, replace_card
+    from .predictor import default_model_dir
+
+    try:
+        meta = read_meta(model or default_model_dir())
+        text = readme.read_text(encoding="utf-8")
+        updated = replace_card(text, render_card(meta))
+    except (MeasuresError, OSError, ValueError) as exc:
+        _fail(f"{readme}: {exc}" if not isinstance(exc, MeasuresError) else str(exc))
+    if check:
+        if updated != text:
+            _fail(f"{readme}: the model card is out of date; run `measures card`")
+        return
+    readme.write_text(updated, encoding="utf-8")
+    typer.echo(f"Updated the model card in {readme}")
 
 
 def main() -> None:

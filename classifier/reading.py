@@ -32,6 +32,14 @@ _BAD_CHARS_RE = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd\ue000-\uf8ff]")
 
 def decode_bytes(data: bytes, source: str) -> str:
     """Decode a document's bytes: BOMs, UTF-8, then GB18030 or Big5 as a detector judges best."""
+    text = _decode(data, source)
+    if not text.strip():
+        raise InputError(source, "no text (only whitespace)")
+    return text
+
+
+def _decode(data: bytes, source: str) -> str:
+    """The text of non-blank bytes, or an InputError saying why they are not text."""
     if not data.strip():
         raise InputError(source, "empty file" if not data else "no text (only whitespace)")
     for bom, encoding in _BOMS:
@@ -53,7 +61,7 @@ def decode_bytes(data: bytes, source: str) -> str:
 
     best = from_bytes(data, cp_isolation=list(CHINESE_ENCODINGS)).best()
     if best is None:
-        raise InputError(source, "not valid text in UTF-8, UTF-16, GB18030 or Big5")
+        raise InputError(source, "binary file or unknown encoding (not UTF-8, UTF-16 with a BOM, GB18030 or Big5)")
     return _refuse_garbage(str(best), source)
 
 
@@ -87,6 +95,6 @@ def html_to_text(html: str, source: str) -> str:
 def read_document(data: bytes, source: str, html: bool | None = None) -> str:
     """The text of one document's bytes, extracting the main text when it is HTML."""
     text = decode_bytes(data, source)
-    if html or (html is None and looks_like_html(data.lstrip(codecs.BOM_UTF8))):
+    if html or (html is None and looks_like_html(text[:1024].encode("utf-8"))):
         return html_to_text(text, source)
     return text

@@ -18,6 +18,7 @@ _PINYIN_RE = re.compile(
 )
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "（", ")": "）"}
 _PUNCT_RE = re.compile(r"(?<!\d)[,:]|[,:](?!\d)|[;!?()]")
+_NOT_FULL_PUNCT_RE = re.compile(r"[^，；：！？（）]+")  # NFKC would turn these half-width
 _ELLIPSIS_RE = re.compile(r"\.{3,}")
 _SPACE_RE = re.compile(r"[^\S\n]+")
 _CJK_SPACE_RE = re.compile(rf"(?<=[{_HAN}，。！？；：、“”（）《》]) +| +(?=[{_HAN}，。！？；：、“”（）《》])")
@@ -94,12 +95,14 @@ def fold_spaces(text: str) -> str:
 
 
 def clean_text(text: str) -> str:
-    """Character-level normalisation: NFKC, no control characters, no glosses, Simplified, punctuation.
+    """Character-level normalisation: NFKC, no controls or pinyin glosses, Simplified, one punctuation form.
+
+    Full-width Chinese punctuation is kept out of NFKC, which would make it half-width.
 
     >>> clean_text("孟憲東主持召(zhao)開會(hui)議,部署工作")
     '孟宪东主持召开会议，部署工作'
     """
-    text = unicodedata.normalize("NFKC", text)
+    text = _NOT_FULL_PUNCT_RE.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
     text = _CONTROL_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = strip_pinyin_glosses(text)
     text = to_simplified(text)
@@ -131,7 +134,8 @@ def chunks(text: str) -> list[str]:
 def drop_boilerplate(text: str) -> str:
     """Remove lines and sentence chunks that match the boilerplate patterns."""
     patterns = boilerplate_patterns()
-    kept_lines = [ln for ln in text.split("\n") if not any(p.search(ln) for p in patterns["line"])]
+    lines = _SPACE_RE.sub(" ", text).split("\n")
+    kept_lines = [ln for ln in lines if not any(p.search(ln.strip()) for p in patterns["line"])]
     text = fold_spaces("\n".join(kept_lines))
     for pattern in patterns["inline"]:
         text = pattern.sub("", text)

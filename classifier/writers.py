@@ -15,6 +15,13 @@ FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "pa
 PARQUET_ROWS = 50_000
 
 
+def _new_file_mode() -> int:
+    """The permission bits `open()` gives a new file under the current umask (mkstemp uses 0600)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def flatten(record: dict[str, Any]) -> dict[str, Any]:
     """A record for a flat table: labels `;`-joined, scores as `score_<label>` columns.
 
@@ -53,12 +60,13 @@ class RecordWriter:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, self._temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
             os.close(fd)
+            os.chmod(self._temp, _new_file_mode())
             self._handle = None if self.format == "parquet" else open(self._temp, "w", encoding="utf-8", newline="")
 
     def write(self, record: dict[str, Any]) -> None:
         """Add one record."""
         if self.format == "jsonl":
-            self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self._handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
             return
         flat = flatten(record)
         if self._columns is None:
@@ -82,16 +90,22 @@ class RecordWriter:
 
         if not self._rows:
             return
-        if self._parquet is None:
-            table = pa.Table.from_pylist(self._rows)
-            self._parquet = pq.ParquetWriter(self._temp, table.schema)
-        else:
-            table = pa.Table.from_pylist(self._rows, schema=self._parquet.schema_arrow)
+        try:
+            if self._parquet is None:
+                table = pa.Table.from_pylist(self._rows)
+                self._parquet = pq.ParquetWriter(self._temp, table.schema)
+            else:
+                table = pa.Table.from_pylist(self._rows, schema=self._parquet.schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise InputError(
+                str(self.path), f"cannot write Parquet, a column mixes value types ({exc}); use .jsonl output"
+            ) from exc
         self._parquet.write_table(table)
         self._rows = []
 
     def close(self, ok: bool = True) -> None:
         """Finish: on success move the file to its name, otherwise remove the partial file."""
+        finished = False
         try:
             if self.format == "parquet" and ok:
                 self._flush_parquet()
@@ -108,9 +122,10 @@ class RecordWriter:
                 self._handle.close()
             elif self._handle is not None:
                 self._handle.flush()
+            finished = True
         finally:
             if self._temp is not None:
-                if ok:
+                if ok and finished:
                     os.replace(self._temp, self.path)
                 elif os.path.exists(self._temp):
                     os.unlink(self._temp)

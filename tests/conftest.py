@@ -30,7 +30,7 @@ def trained_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def predictor(trained_dir: Path):  # noqa: ANN201
+def predictor(trained_dir: Path):
     """A Predictor on the session's trained model."""
     from classifier import Predictor
 
@@ -38,7 +38,7 @@ def predictor(trained_dir: Path):  # noqa: ANN201
 
 
 @pytest.fixture(scope="session")
-def bundled():  # noqa: ANN201
+def bundled():
     """The bundled model, as users get it."""
     from classifier import Predictor
 

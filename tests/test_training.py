@@ -1,0 +1,52 @@
+import json
+
+import numpy as np
+import pytest
+
+from classifier.errors import LabelDataError
+from classifier.predictor import default_model_dir
+from classifier.training import best_thresholds, evaluate_file, indicator, load_training_rows, scores
+
+from .conftest import DEV, LABELS, SCHEMA
+
+
+def test_best_thresholds_separate_the_classes():
+    y = np.array([[1], [1], [0], [0]])
+    proba = np.array([[0.9], [0.35], [0.3], [0.1]])
+    assert best_thresholds(y, proba)[0] == pytest.approx(0.35)
+
+
+def test_scores_per_label_and_averages():
+    result = scores(np.array([[1, 0], [0, 1], [0, 0]]), np.array([[1, 0], [0, 0], [1, 0]]), ["a", "b"])
+    assert result["per_label"]["a"] == {"precision": 0.5, "recall": 1.0, "f1": 0.6667, "support": 1}
+    assert result["per_label"]["b"]["f1"] == 0.0
+    assert result["macro_f1"] == pytest.approx(0.3333, abs=1e-4)
+
+
+def test_training_rows_are_validated(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,text,labels,source,doc\n1,核酸检测。,testing,web,d\n", "utf-8")
+    with pytest.raises(LabelDataError, match="source must be"):
+        load_training_rows(bad, SCHEMA)
+    labels, rows = load_training_rows(LABELS, SCHEMA)
+    assert indicator(rows, [label.id for label in labels]).shape == (len(rows), 5)
+
+
+def test_bundled_model_grouped_cv_quality():
+    meta = json.loads((default_model_dir() / "meta.json").read_text("utf-8"))
+    assert meta["cv"]["macro_f1"] >= 0.85, meta["cv"]
+    assert all(0.1 <= t <= 0.9 for t in meta["thresholds"].values())
+
+
+@pytest.mark.skipif(not DEV.exists(), reason="../shared/eval/dev.csv is not present")
+def test_bundled_model_on_the_held_out_dev_set(bundled):
+    result = evaluate_file(bundled, DEV)
+    assert result["rows"] > 500
+    assert result["macro_f1"] >= 0.80, result
+
+
+def test_evaluate_file_refuses_unknown_labels(bundled, tmp_path):
+    path = tmp_path / "eval.csv"
+    path.write_text("id,text,labels\n1,全员核酸检测。,vaccination\n", "utf-8")
+    with pytest.raises(LabelDataError, match="vaccination"):
+        evaluate_file(bundled, path)
