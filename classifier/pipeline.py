@@ -18,6 +18,8 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "char_ngrams": (1, 3),
     "min_df": 2,
     "C": 4.0,
+    "norm": "l2",
+    "binary": False,
 }
 
 
@@ -30,6 +32,8 @@ def build_pipeline(**overrides: Any) -> Pipeline:
         lowercase=False,
         ngram_range=tuple(params["word_ngrams"]),
         min_df=params["min_df"],
+        norm=params["norm"],
+        binary=params["binary"],
         sublinear_tf=True,
         dtype=np.float32,
     )
@@ -39,6 +43,8 @@ def build_pipeline(**overrides: Any) -> Pipeline:
         lowercase=False,
         ngram_range=tuple(params["char_ngrams"]),
         min_df=params["min_df"],
+        norm=params["norm"],
+        binary=params["binary"],
         sublinear_tf=True,
         dtype=np.float32,
     )

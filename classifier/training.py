@@ -74,22 +74,54 @@ def best_thresholds(y_true: np.ndarray, proba: np.ndarray) -> np.ndarray:
     return chosen
 
 
+def with_neighbour_pairs(
+    texts: list[str], y: np.ndarray, groups: list[str]
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The sentences plus each pair of adjacent sentences of one article joined, with both label sets.
+
+    Real sentences run longer than labelled ones; joined pairs teach the model that a measure inside
+    a longer sentence is still a measure. The third value marks which rows are original sentences.
+
+    >>> t, y, single = with_neighbour_pairs(["甲。", "乙。", "丙。"], np.array([[1], [0], [0]]), ["a", "a", "b"])
+    >>> t, y.ravel().tolist(), single.tolist()
+    (['甲。', '乙。', '丙。', '甲。乙。'], [1, 0, 0, 1], [True, True, True, False])
+    """
+    pairs = [i for i in range(len(texts) - 1) if groups[i] == groups[i + 1]]
+    joined = texts + [texts[i] + texts[i + 1] for i in pairs]
+    labels = np.vstack([y, *(np.maximum(y[i], y[i + 1])[None, :] for i in pairs)]) if pairs else y
+    single = np.arange(len(joined)) < len(texts)
+    return joined, labels, single
+
+
+def fit_pipeline(texts: list[str], y: np.ndarray, groups: list[str], **params: Any) -> Any:
+    """A pipeline fitted on the sentences and their neighbour pairs."""
+    from .pipeline import build_pipeline
+
+    joined, labels, _ = with_neighbour_pairs(texts, y, groups)
+    return build_pipeline(**params).fit(joined, labels)
+
+
 def cross_validated_proba(
     rows: list[LabelledSentence], label_ids: list[str], folds: int = DEFAULT_FOLDS, **params: Any
-) -> np.ndarray:
-    """Out-of-fold probabilities from cross-validation grouped by `doc`, so no article straddles folds."""
-    from sklearn.model_selection import GroupKFold
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Out-of-fold probabilities, grouped by `doc` so no article straddles folds.
 
-    from .pipeline import build_pipeline
+    Returns (y, probabilities, single): held-out sentences and held-out neighbour pairs, and
+    which rows are single sentences.
+    """
+    from sklearn.model_selection import GroupKFold
 
     texts = [row.text for row in rows]
     y = indicator(rows, label_ids)
     groups = [row.doc for row in rows]
-    proba = np.zeros(y.shape, dtype=float)
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for train_idx, test_idx in GroupKFold(n_splits=folds).split(texts, y, groups):
-        model = build_pipeline(**params).fit([texts[i] for i in train_idx], y[train_idx])
-        proba[test_idx] = model.predict_proba([texts[i] for i in test_idx])
-    return proba
+        model = fit_pipeline([texts[i] for i in train_idx], y[train_idx], [groups[i] for i in train_idx], **params)
+        held, held_y, single = with_neighbour_pairs(
+            [texts[i] for i in test_idx], y[test_idx], [groups[i] for i in test_idx]
+        )
+        parts.append((held_y, model.predict_proba(held), single))
+    return tuple(np.concatenate(part) for part in zip(*parts))  # type: ignore[return-value]
 
 
 def load_training_rows(data: str | Path, schema: str | Path) -> tuple[list[Label], list[LabelledSentence]]:
@@ -116,11 +148,10 @@ def cross_validate(
 def _cross_validate_rows(
     rows: list[LabelledSentence], label_ids: list[str], folds: int, **params: Any
 ) -> dict[str, Any]:
-    """Scores and tuned thresholds from out-of-fold probabilities."""
-    y = indicator(rows, label_ids)
-    proba = cross_validated_proba(rows, label_ids, folds, **params)
+    """Scores on held-out sentences; thresholds tuned on held-out sentences and neighbour pairs."""
+    y, proba, single = cross_validated_proba(rows, label_ids, folds, **params)
     thresholds = best_thresholds(y, proba)
-    result = scores(y, (proba >= thresholds).astype(int), label_ids)
+    result = scores(y[single], (proba[single] >= thresholds).astype(int), label_ids)
     result["thresholds"] = dict(zip(label_ids, thresholds.round(2).tolist()))
     result["folds"] = folds
     return result
@@ -134,14 +165,14 @@ def train(
     **params: Any,
 ) -> dict[str, Any]:
     """Cross-validate, fit on all rows, and write a model directory; returns its meta."""
-    from .pipeline import DEFAULT_PARAMS, build_pipeline
+    from .pipeline import DEFAULT_PARAMS
 
     started = time.perf_counter()
     labels, rows = load_training_rows(data, schema)
     label_ids = [label.id for label in labels]
     cv = _cross_validate_rows(rows, label_ids, folds, **params)
     y = indicator(rows, label_ids)
-    model = build_pipeline(**params).fit([row.text for row in rows], y)
+    model = fit_pipeline([row.text for row in rows], y, [row.doc for row in rows], **params)
     meta = {
         "labels": [asdict(label) for label in labels],
         "thresholds": cv.pop("thresholds"),
