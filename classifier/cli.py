@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
 from enum import Enum
 from pathlib import Path
@@ -48,29 +50,6 @@ def _load(model: Path | None, threshold: float | None = None):  # noqa: ANN202
         _fail(str(exc))
 
 
-def _article_record(doc: Any, article: Any, extra: dict[str, Any]) -> dict[str, Any]:
-    """One output row for a whole article: per-label sentence counts and shares."""
-    counts = article.summary()
-    n = len(article.sentences)
-    return {
-        "doc": doc,
-        "sentences": n,
-        "labels": [label for label, count in counts.items() if count],
-        **{f"n_{label}": count for label, count in counts.items()},
-        **{f"share_{label}": round(count / n, 4) if n else 0.0 for label, count in counts.items()},
-        **{k: v for k, v in extra.items() if k not in ("doc", "sentences", "labels")},
-    }
-
-
-def _sentence_records(doc: Any, article: Any, extra: dict[str, Any]) -> list[dict[str, Any]]:
-    """Output rows for each sentence of an article."""
-    carried = {k: v for k, v in extra.items() if k not in ("doc", "index", "text", "labels", "scores")}
-    return [
-        {"doc": doc, "index": s.index, "text": s.text, "labels": s.labels, "scores": s.scores, **carried}
-        for s in article.sentences
-    ]
-
-
 def _progress():  # noqa: ANN202
     """A progress display on stderr when it is a terminal, else None."""
     if not sys.stderr.isatty():
@@ -87,6 +66,11 @@ def _progress():  # noqa: ANN202
     )
 
 
+def _terminate(signum: int, frame: Any) -> None:
+    """Turn SIGTERM into KeyboardInterrupt so outputs are closed as on Ctrl-C."""
+    raise KeyboardInterrupt
+
+
 @app.command()
 def tag(
     paths: Annotated[list[str], typer.Argument(help="Files, directories (recursive) or - for stdin.")],
@@ -95,49 +79,85 @@ def tag(
     threshold: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="One cut-off for all labels.")] = None,
     text_column: Annotated[str, typer.Option(help="Text column of CSV/JSONL/Parquet inputs.")] = "text",
     id_column: Annotated[Optional[str], typer.Option(help="Id column of table inputs.")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
+    resume: Annotated[
+        bool, typer.Option(help="Continue an interrupted run: skip documents already in the -o .jsonl file.")
+    ] = False,
     model: ModelOption = None,
 ) -> None:
     """Tag every sentence of the input articles; JSON Lines on stdout unless -o is given."""
+    from collections import deque
+
+    from .batch import article_record, sentence_records, tag_parallel
+    from .predictor import default_model_dir
     from .sources import iter_documents
     from .writers import RecordWriter
 
     predictor = _load(model, threshold)
     try:
-        writer = RecordWriter(output, stream=sys.stdout)
+        writer = RecordWriter(output, stream=sys.stdout, resume=resume)
     except InputError as exc:
         _fail(str(exc), 2)
     failures: list[InputError] = []
+    queued: deque[Any] = deque()
+
+    def report(error: InputError) -> None:
+        failures.append(error)
+        typer.echo(f"Error: {error}", err=True)
+
+    def texts() -> Any:
+        for item in iter_documents(paths, text_column, id_column):
+            if isinstance(item, InputError):
+                report(item)
+            elif str(item.doc) not in writer.done_docs:
+                queued.append(item)
+                yield item.text
+
+    if jobs > 1:
+        articles = tag_parallel(texts(), model or default_model_dir(), jobs, threshold)
+    else:
+        articles = predictor.tag_many(texts())
+    signal.signal(signal.SIGTERM, _terminate)
     done = 0
     progress = _progress()
-    task = progress.add_task("tag") if progress else None
-    ok = False
+    status = "failed"
     try:
+        if progress:
+            progress.start()
+            task = progress.add_task("tag")
+        for article in articles:
+            item = queued.popleft()
+            if not article.sentences:
+                report(InputError(str(item.doc), "no sentences to tag (nothing left after normalisation)"))
+                continue
+            if level is Level.article:
+                writer.write(article_record(item.doc, article, item.extra))
+            else:
+                for record in sentence_records(item.doc, article, item.extra):
+                    writer.write(record)
+            writer.end_document()
+            done += 1
+            if progress:
+                progress.update(task, completed=done)
+        status = "ok"
+    except KeyboardInterrupt:
+        status = "interrupted"
+    except BrokenPipeError:
+        status = "broken pipe"
+    finally:
+        if progress:
+            progress.stop()
         try:
-            if progress:
-                progress.start()
-            for item in iter_documents(paths, text_column, id_column):
-                article = None if isinstance(item, InputError) else predictor.tag(item.text)
-                if article is not None and not article.sentences:
-                    item = InputError(item.doc, "no sentences to tag (nothing left after normalisation)")
-                if isinstance(item, InputError):
-                    failures.append(item)
-                    typer.echo(f"Error: {item}", err=True)
-                    continue
-                if level is Level.article:
-                    writer.write(_article_record(item.doc, article, item.extra))
-                else:
-                    for record in _sentence_records(item.doc, article, item.extra):
-                        writer.write(record)
-                done += 1
-                if progress:
-                    progress.update(task, completed=done)
-            ok = True
-        finally:
-            if progress:
-                progress.stop()
-            writer.close(ok=ok)
-    except InputError as exc:
-        _fail(str(exc))
+            writer.close(ok=status == "ok", keep_partial=status == "interrupted")
+        except InputError as exc:
+            _fail(str(exc))
+    if status == "broken pipe":
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(1)
+    if status == "interrupted":
+        resumable = output is not None and writer.format == "jsonl"
+        kept = f"; {done} document(s) kept in {writer.path}.part, rerun with --resume" if resumable else ""
+        _fail(f"interrupted{kept}", 130)
     if writer.dropped_columns:
         typer.echo(
             f"Warning: columns {sorted(writer.dropped_columns)} appeared after the first row and are "

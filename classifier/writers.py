@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import IO, Any
@@ -39,14 +40,58 @@ def flatten(record: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
+def partial_path(path: str) -> str:
+    """Where a JSON Lines output grows until the run completes.
+
+    >>> partial_path("out/tags.jsonl")
+    'out/tags.jsonl.part'
+    """
+    return f"{path}.part"
+
+
+def recover_partial(partial: str, target: str) -> set[str]:
+    """Prepare `partial` for appending and return the documents it holds complete.
+
+    The partial file of an interrupted run is used, else a finished `target` is copied. Lines after
+    the last valid one and all lines of the last document (it may be incomplete) are cut off.
+    """
+    if not os.path.exists(partial):
+        if not os.path.exists(target):
+            return set()
+        shutil.copyfile(target, partial)
+    done: set[str] = set()
+    last_doc: str | None = None
+    last_start = end = 0
+    with open(partial, "rb") as handle:
+        for line in handle:
+            try:
+                doc = str(json.loads(line)["doc"]) if line.endswith(b"\n") else None
+            except (ValueError, KeyError, TypeError):
+                doc = None
+            if doc is None:
+                break
+            if doc != last_doc:
+                if last_doc is not None:
+                    done.add(last_doc)
+                last_doc, last_start = doc, end
+            end += len(line)
+    with open(partial, "r+b") as handle:
+        handle.truncate(last_start)
+    return done
+
+
 class RecordWriter:
     """Writes records to `path` (or a stream) and makes the file appear only on `close(ok=True)`."""
 
-    def __init__(self, path: str | None, stream: IO[str] | None = None) -> None:
+    def __init__(self, path: str | None, stream: IO[str] | None = None, resume: bool = False) -> None:
         self.path = path
         self.format = "jsonl" if path is None else FORMATS.get(Path(path).suffix.lower(), "")
         if not self.format:
             raise InputError(str(path), f"unknown output format; use one of {', '.join(sorted(FORMATS))}")
+        if resume and (path is None or self.format != "jsonl"):
+            raise InputError(str(path or "-"), "--resume needs an -o output file ending in .jsonl")
+        #: Documents already in the output when resuming; the caller skips them.
+        self.done_docs: set[str] = set()
         self.dropped_columns: set[str] = set()
         self._columns: list[str] | None = None
         self._rows: list[dict[str, Any]] = []
@@ -55,6 +100,12 @@ class RecordWriter:
         if path is None:
             self._temp = None
             self._handle = stream
+        elif self.format == "jsonl":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._temp = partial_path(path)
+            if resume:
+                self.done_docs = recover_partial(self._temp, path)
+            self._handle = open(self._temp, "a" if resume else "w", encoding="utf-8", newline="")
         else:
             target = Path(path)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -103,8 +154,16 @@ class RecordWriter:
         self._parquet.write_table(table)
         self._rows = []
 
-    def close(self, ok: bool = True) -> None:
-        """Finish: on success move the file to its name, otherwise remove the partial file."""
+    def end_document(self) -> None:
+        """Mark a document complete: its records reach the disk before the next one starts."""
+        if self._handle is not None:
+            self._handle.flush()
+
+    def close(self, ok: bool = True, keep_partial: bool = False) -> None:
+        """Finish: on success move the file to its name; otherwise remove the partial file.
+
+        With `keep_partial` (an interrupted JSON Lines run) the partial file stays for `--resume`.
+        """
         finished = False
         try:
             if self.format == "parquet" and ok:
@@ -127,5 +186,5 @@ class RecordWriter:
             if self._temp is not None:
                 if ok and finished:
                     os.replace(self._temp, self.path)
-                elif os.path.exists(self._temp):
+                elif os.path.exists(self._temp) and not (keep_partial and self.format == "jsonl"):
                     os.unlink(self._temp)

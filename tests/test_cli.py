@@ -411,3 +411,67 @@ def test_python_dash_m_reports_bad_inputs(model, mixed_inputs):
         "2 input(s) failed, 2 document(s) tagged",
     ]
     assert {r["doc"] for r in jsonl(result.stdout)} == {str(mixed_inputs[0]), str(mixed_inputs[3])}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """120 distinct articles made from the seeds (a number spliced into each copy)."""
+    folder = tmp_path_factory.mktemp("corpus")
+    for i in range(120):
+        text = SEEDS[i % len(SEEDS)].read_text(encoding="utf-8")
+        (folder / f"{i:04d}.txt").write_text(text.replace("疫情", f"疫情{i}", 1), encoding="utf-8")
+    return folder
+
+
+def run_cli(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "classifier", *map(str, args)], cwd=ROOT, **kwargs)
+
+
+def test_jobs_give_the_same_output_in_the_same_order(tmp_path, model, corpus):
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    assert invoke("tag", str(corpus), "-o", str(one), "--model", str(model)).exit_code == 0
+    assert run_cli("tag", corpus, "-o", two, "--jobs", 2, "--model", model, check=False).returncode == 0
+    assert one.read_bytes() == two.read_bytes()
+    assert len({json.loads(line)["doc"] for line in one.open(encoding="utf-8")}) == 120
+
+
+def test_killed_run_resumes_without_loss_or_duplicates(tmp_path, model, corpus):
+    import signal
+    import time
+
+    full, out = tmp_path / "full.jsonl", tmp_path / "out.jsonl"
+    assert invoke("tag", str(corpus), "-o", str(full), "--model", str(model)).exit_code == 0
+    part = tmp_path / "out.jsonl.part"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "classifier", "tag", str(corpus), "-o", str(out), "--model", str(model)],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while (not part.exists() or part.stat().st_size < 20_000) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "rerun with --resume" in stderr
+    assert not out.exists() and part.exists()
+    with part.open("ab") as handle:  # a torn last line, as a kill at the wrong moment leaves
+        handle.write(b'{"doc": "half')
+    result = run_cli("tag", corpus, "-o", out, "--resume", "--model", model, capture_output=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes() == full.read_bytes()
+    assert not part.exists()
+
+
+def test_resume_needs_a_jsonl_output(tmp_path, model, corpus):
+    result = invoke("tag", str(corpus), "-o", str(tmp_path / "x.csv"), "--resume", "--model", str(model))
+    assert result.exit_code == 2
+    assert "--resume needs" in result.stderr
+
+
+def test_output_into_a_closed_pipe_ends_quietly(model, corpus):
+    command = f"{sys.executable} -m classifier tag {corpus} --model {model} | head -n 1"
+    result = subprocess.run(command, shell=True, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert len(result.stdout.splitlines()) == 1
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,87 @@
+"""Batch tagging: output records for articles, and tagging across worker processes in input order."""
+
+from __future__ import annotations
+
+import signal
+from collections import deque
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from .predictor import Article, Predictor
+
+#: Documents sent to a worker process in one task.
+CHUNK_DOCS = 32
+_worker: Predictor | None = None
+
+
+def article_record(doc: Any, article: Article, extra: dict[str, Any]) -> dict[str, Any]:
+    """One output row for a whole article: per-label sentence counts and shares."""
+    counts = article.summary()
+    n = len(article.sentences)
+    return {
+        "doc": doc,
+        "sentences": n,
+        "labels": [label for label, count in counts.items() if count],
+        **{f"n_{label}": count for label, count in counts.items()},
+        **{f"share_{label}": round(count / n, 4) if n else 0.0 for label, count in counts.items()},
+        **{k: v for k, v in extra.items() if k not in ("doc", "sentences", "labels")},
+    }
+
+
+def sentence_records(doc: Any, article: Article, extra: dict[str, Any]) -> list[dict[str, Any]]:
+    """Output rows for each sentence of an article, carried columns after the tags."""
+    carried = {k: v for k, v in extra.items() if k not in ("doc", "index", "text", "labels", "scores")}
+    return [
+        {"doc": doc, "index": s.index, "text": s.text, "labels": s.labels, "scores": s.scores, **carried}
+        for s in article.sentences
+    ]
+
+
+def _start_worker(model_dir: str, threshold: float | None) -> None:
+    """Load the model once in a worker process; Ctrl-C is left to the parent."""
+    global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker = Predictor.load(model_dir, threshold=threshold)
+
+
+def _tag_chunk(texts: list[str]) -> list[Article]:
+    """Tag a chunk of articles in a worker process."""
+    assert _worker is not None, "worker not initialised"
+    return list(_worker.tag_many(texts))
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Consecutive lists of up to `size` items.
+
+    >>> list(_chunks(range(5), 2))
+    [[0, 1], [2, 3], [4]]
+    """
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def tag_parallel(
+    texts: Iterable[str], model_dir: str | Path, jobs: int, threshold: float | None = None
+) -> Iterator[Article]:
+    """Tag articles in `jobs` worker processes, yielding them in input order with bounded memory."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(str(model_dir), threshold)) as pool:
+        pending: deque[Any] = deque()
+        try:
+            for chunk in _chunks(texts, CHUNK_DOCS):
+                pending.append(pool.submit(_tag_chunk, chunk))
+                while len(pending) > 2 * jobs:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
