@@ -23,7 +23,7 @@ META_FILE = "meta.json"
 def library_versions() -> dict[str, str]:
     """Versions of Python and of the libraries a saved model depends on."""
     versions = {"python": platform.python_version()}
-    for dist in ("policy-measures", "scikit-learn", "jieba", "joblib", "numpy", "scipy"):
+    for dist in ("policy-measures", "scikit-learn", "jieba", "rjieba", "joblib", "numpy", "scipy"):
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:

@@ -108,8 +108,9 @@ class Predictor:
         cleaned = [clean_text(t) for t in texts]
         proba = np.zeros((len(cleaned), len(self.labels)))
         keep = [i for i, t in enumerate(cleaned) if any(c.isalnum() for c in t)]
-        if keep:
-            proba[keep] = self.model.predict_proba([cleaned[i] for i in keep])
+        for start in range(0, len(keep), BATCH_SENTENCES):
+            rows = keep[start : start + BATCH_SENTENCES]
+            proba[rows] = self.model.predict_proba([cleaned[i] for i in rows])
         return proba
 
     def _decide(self, proba: np.ndarray) -> list[list[str]]:

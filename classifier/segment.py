@@ -50,12 +50,14 @@ def cap_length(sentence: str, limit: int = MAX_SENTENCE_CHARS) -> list[str]:
     ['甲乙丙', '丁戊己', '庚']
     """
     out: list[str] = []
-    while len(sentence) > limit:
-        cut = max(sentence.rfind(mark, 0, limit) for mark in "，、：")
+    start = 0
+    while len(sentence) - start > limit:
+        end = start + limit
+        cut = max(sentence.rfind(mark, start, end) for mark in "，、：") - start
         cut = cut + 1 if cut >= MIN_PIECE_CHARS or (cut > 0 and limit < 2 * MIN_PIECE_CHARS) else limit
-        out.append(sentence[:cut])
-        sentence = sentence[cut:]
-    out.append(sentence)
+        out.append(sentence[start : start + cut])
+        start += cut
+    out.append(sentence[start:])
     return out
 
 

@@ -27,3 +27,18 @@ def test_users_jieba_state_is_neither_used_nor_changed():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_fast_segmenter_gives_jieba_tokens(seed_texts):
+    from classifier.corpus import read_labelled
+    from classifier.segment import split_sentences
+    from classifier.textnorm import normalise
+    from classifier.tokens import _jieba_cut, _rjieba_cut, mask_digits
+
+    from .conftest import LABELS
+
+    sentences = [s for text in seed_texts.values() for s in split_sentences(normalise(text))]
+    sentences += [row.text for row in read_labelled(LABELS)]
+    fast, reference = _rjieba_cut(), _jieba_cut()
+    differ = [s for s in sentences if fast(mask_digits(s)) != reference(mask_digits(s))]
+    assert len(differ) <= len(sentences) // 200, differ[:5]
