@@ -20,7 +20,7 @@ BUNDLED_DIR = Path(__file__).with_name("bundled_model")
 #: Where a source checkout keeps it.
 CHECKOUT_DIR = Path(__file__).resolve().parent.parent / "models" / "default"
 #: Sentences sent to the model in one call when tagging many articles.
-BATCH_SENTENCES = 4096
+BATCH_SENTENCES = 1024
 
 
 def default_model_dir() -> Path:

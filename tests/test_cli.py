@@ -415,9 +415,9 @@ def test_python_dash_m_reports_bad_inputs(model, mixed_inputs):
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    """120 distinct articles made from the seeds (a number spliced into each copy)."""
+    """300 distinct articles made from the seeds (a number spliced into each copy)."""
     folder = tmp_path_factory.mktemp("corpus")
-    for i in range(120):
+    for i in range(300):
         text = SEEDS[i % len(SEEDS)].read_text(encoding="utf-8")
         (folder / f"{i:04d}.txt").write_text(text.replace("疫情", f"疫情{i}", 1), encoding="utf-8")
     return folder
@@ -432,7 +432,7 @@ def test_jobs_give_the_same_output_in_the_same_order(tmp_path, model, corpus):
     assert invoke("tag", str(corpus), "-o", str(one), "--model", str(model)).exit_code == 0
     assert run_cli("tag", corpus, "-o", two, "--jobs", 2, "--model", model, check=False).returncode == 0
     assert one.read_bytes() == two.read_bytes()
-    assert len({json.loads(line)["doc"] for line in one.open(encoding="utf-8")}) == 120
+    assert len({json.loads(line)["doc"] for line in one.open(encoding="utf-8")}) == 300
 
 
 def test_killed_run_resumes_without_loss_or_duplicates(tmp_path, model, corpus):
