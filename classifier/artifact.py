@@ -124,9 +124,7 @@ def load_model(directory: str | Path) -> tuple[Any, dict[str, Any]]:
         )
     _warn_on_version_drift(meta)
     try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*Trying to unpickle estimator.*")
-            model = joblib.load(path)
+        model = joblib.load(path)
     except Exception as exc:
         raise ModelError(
             f"{path}: cannot be loaded ({type(exc).__name__}: {exc}); retrain with `measures train`"

@@ -171,17 +171,15 @@ class Predictor:
         """For each label, the `top` features of `text` that weighed most towards it."""
         if not isinstance(text, str):
             raise TypeError(f"expected str, got {type(text).__name__}")
-        features = self.model.named_steps["features"]
-        estimators = self.model.named_steps["classify"].estimators_
         with self._explain_lock:
             if self._feature_names is None:
-                self._feature_names = features.get_feature_names_out()
-        row = features.transform([clean_text(text)]).tocsr()
+                self._feature_names = self.model.feature_names()
+        _, cols, values = self.model.features([clean_text(text)])
         out: dict[str, list[tuple[str, float]]] = {}
-        for label, estimator in zip(self.labels, estimators):
-            weights = row.data * estimator.coef_[0, row.indices]
+        for k, label in enumerate(self.labels):
+            weights = self.model.coef[k, cols] * values
             order = weights.argsort()[::-1][:top]
-            out[label] = [(_term(self._feature_names[row.indices[j]]), round(float(weights[j]), 4)) for j in order]
+            out[label] = [(_term(self._feature_names[cols[j]]), round(float(weights[j]), 4)) for j in order]
         return out
 
     def tag_frame(self, frame: pd.DataFrame, text: str = "text") -> pd.DataFrame:

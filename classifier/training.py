@@ -165,6 +165,7 @@ def train(
     **params: Any,
 ) -> dict[str, Any]:
     """Cross-validate, fit on all rows, and write a model directory; returns its meta."""
+    from .compact import from_pipeline
     from .pipeline import DEFAULT_PARAMS
 
     started = time.perf_counter()
@@ -172,7 +173,7 @@ def train(
     label_ids = [label.id for label in labels]
     cv = _cross_validate_rows(rows, label_ids, folds, **params)
     y = indicator(rows, label_ids)
-    model = fit_pipeline([row.text for row in rows], y, [row.doc for row in rows], **params)
+    model = from_pipeline(fit_pipeline([row.text for row in rows], y, [row.doc for row in rows], **params))
     meta = {
         "labels": [asdict(label) for label in labels],
         "thresholds": cv.pop("thresholds"),
