@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import LabelDataError
-from .labels import parse_labels
+from .labels import parse_labels, read_csv_rows
 
 CORPUS_COLUMNS = ("id", "text", "labels", "source", "doc")
 EVAL_COLUMNS = ("text", "labels")
@@ -38,27 +36,16 @@ def sha256_file(path: str | Path) -> str:
 
 def read_labelled(path: str | Path, required: tuple[str, ...] = CORPUS_COLUMNS) -> list[LabelledSentence]:
     """Read a labelled CSV; `required` names the columns it must have."""
-    path = Path(path)
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = set(required) - set(reader.fieldnames or ())
-            if missing:
-                raise LabelDataError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
-            return [
-                LabelledSentence(
-                    id=(row.get("id") or str(n)).strip(),
-                    text=(row["text"] or "").strip(),
-                    labels=parse_labels(row["labels"] or ""),
-                    source=(row.get("source") or "").strip(),
-                    doc=(row.get("doc") or row.get("id") or str(n)).strip(),
-                )
-                for n, row in enumerate(reader, start=1)
-            ]
-    except OSError as exc:
-        raise LabelDataError(f"{path}: cannot read ({exc.strerror})") from exc
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise LabelDataError(f"{path}: not a UTF-8 CSV file ({exc})") from exc
+    return [
+        LabelledSentence(
+            id=(row.get("id") or str(n)).strip(),
+            text=(row["text"] or "").strip(),
+            labels=parse_labels(row["labels"] or ""),
+            source=(row.get("source") or "").strip(),
+            doc=(row.get("doc") or row.get("id") or str(n)).strip(),
+        )
+        for n, row in enumerate(read_csv_rows(path, required), start=1)
+    ]
 
 
 def validation_problems(rows: list[LabelledSentence], label_ids: list[str]) -> list[str]:

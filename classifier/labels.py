@@ -29,18 +29,26 @@ def parse_labels(field: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in field.split(";") if part.strip())
 
 
-def load_schema(path: str | Path) -> list[Label]:
-    """Read the schema CSV (`id,name,definition`) and check ids are unique and well formed."""
+def read_csv_rows(path: str | Path, required: tuple[str, ...]) -> list[dict[str, str]]:
+    """The rows of a UTF-8 CSV file that must have the `required` columns; LabelDataError otherwise."""
     path = Path(path)
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
-            missing = set(SCHEMA_COLUMNS) - set(reader.fieldnames or ())
+            missing = set(required) - set(reader.fieldnames or ())
             if missing:
                 raise LabelDataError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
-            labels = [Label(r["id"].strip(), r["name"].strip(), r["definition"].strip()) for r in reader]
+            return list(reader)
     except OSError as exc:
-        raise LabelDataError(f"{path}: cannot read the label schema ({exc.strerror})") from exc
+        raise LabelDataError(f"{path}: cannot read ({exc.strerror})") from exc
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise LabelDataError(f"{path}: not a UTF-8 CSV file ({exc})") from exc
+
+
+def load_schema(path: str | Path) -> list[Label]:
+    """Read the schema CSV (`id,name,definition`) and check ids are unique and well formed."""
+    rows = read_csv_rows(path, SCHEMA_COLUMNS)
+    labels = [Label((r["id"] or "").strip(), (r["name"] or "").strip(), (r["definition"] or "").strip()) for r in rows]
     ids = [label.id for label in labels]
     if not ids:
         raise LabelDataError(f"{path}: the schema defines no labels")

@@ -72,27 +72,17 @@ class CueCounts(TransformerMixin, BaseEstimator):
 def build_pipeline(**overrides: Any) -> Pipeline:
     """A fresh, unfitted pipeline with the default hyper-parameters updated by `overrides`."""
     params = {**DEFAULT_PARAMS, **overrides}
-    words = TfidfVectorizer(
-        tokenizer=tokenize,
-        token_pattern=None,
-        lowercase=False,
-        ngram_range=tuple(params["word_ngrams"]),
-        min_df=params["min_df"],
-        norm=params["norm"],
-        binary=params["binary"],
-        sublinear_tf=True,
-        dtype=np.float32,
-    )
+    shared = {
+        "lowercase": False,
+        "min_df": params["min_df"],
+        "norm": params["norm"],
+        "binary": params["binary"],
+        "sublinear_tf": True,
+        "dtype": np.float32,
+    }
+    words = TfidfVectorizer(tokenizer=tokenize, token_pattern=None, ngram_range=tuple(params["word_ngrams"]), **shared)
     chars = TfidfVectorizer(
-        analyzer="char",
-        preprocessor=mask_digits,
-        lowercase=False,
-        ngram_range=tuple(params["char_ngrams"]),
-        min_df=params["min_df"],
-        norm=params["norm"],
-        binary=params["binary"],
-        sublinear_tf=True,
-        dtype=np.float32,
+        analyzer="char", preprocessor=mask_digits, ngram_range=tuple(params["char_ngrams"]), **shared
     )
     classifier = LogisticRegression(
         C=params["C"], class_weight="balanced", solver="liblinear", max_iter=2000, random_state=0
