@@ -84,9 +84,23 @@ def tag(
         bool, typer.Option(help="Continue an interrupted run: skip documents already in the -o .jsonl file.")
     ] = False,
     model: ModelOption = None,
+    dask: Annotated[
+        Optional[str],
+        typer.Option(
+            "--dask",
+            metavar="ADDRESS",
+            help="Run on a Dask cluster (tcp://host:8786, or 'local'); -o is then a Parquet dataset directory "
+            "or a .jsonl file, and partitions already written are skipped.",
+        ),
+    ] = None,
 ) -> None:
     """Tag every sentence of the input articles; JSON Lines on stdout unless -o is given."""
     from collections import deque
+
+    if dask is not None:
+        options = {"text_column": text_column, "id_column": id_column, "threshold": threshold, "level": level.value}
+        _tag_on_dask(paths, output, dask, model, **options)
+        return
 
     from .batch import article_record, sentence_records, tag_parallel
     from .predictor import default_model_dir
@@ -166,6 +180,31 @@ def tag(
         )
     if failures:
         typer.echo(f"{len(failures)} input(s) failed, {done} document(s) tagged", err=True)
+        raise typer.Exit(1)
+
+
+def _tag_on_dask(paths: list[str], output: str | None, address: str, model: Path | None, **options: Any) -> None:
+    """`measures tag --dask`: run the job on the cluster, print errors as they come, exit 1 if any."""
+    from .distributed import run_on_dask
+
+    try:
+        report = run_on_dask(
+            paths, output, address, model, **options, on_error=lambda message: typer.echo(f"Error: {message}", err=True)
+        )
+    except InputError as exc:
+        _fail(str(exc), 2)
+    except MeasuresError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted; the partitions already written are kept: run the same command again to go on", 130)
+    if report.stale:
+        typer.echo(
+            f"Warning: {len(report.stale)} part file(s) in {output} come from other inputs or options "
+            f"(e.g. {report.stale[0]}); remove them before reading the dataset",
+            err=True,
+        )
+    typer.echo(report.summary(), err=True)
+    if report.errors:
         raise typer.Exit(1)
 
 

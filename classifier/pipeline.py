@@ -24,6 +24,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "norm": "l2",
     "binary": False,
     "cue_weight": 0.5,
+    "class_weight": "balanced",
 }
 
 
@@ -85,7 +86,7 @@ def build_pipeline(**overrides: Any) -> Pipeline:
         analyzer="char", preprocessor=mask_digits, ngram_range=tuple(params["char_ngrams"]), **shared
     )
     classifier = LogisticRegression(
-        C=params["C"], class_weight="balanced", solver="liblinear", max_iter=2000, random_state=0
+        C=params["C"], class_weight=params["class_weight"], solver="liblinear", max_iter=2000, random_state=0
     )
     features = FeatureUnion(
         [("words", words), ("chars", chars), ("cues", CueCounts())],

@@ -62,14 +62,20 @@ def scores(y_true: np.ndarray, y_pred: np.ndarray, label_ids: list[str]) -> dict
     }
 
 
-def best_thresholds(y_true: np.ndarray, proba: np.ndarray) -> np.ndarray:
-    """For each label, the probability cut-off that maximises F1 (ties go to the one nearest 0.5)."""
+def best_thresholds(y_true: np.ndarray, proba: np.ndarray, window: int = 5) -> np.ndarray:
+    """For each label, the cut-off at the middle of its best F1 plateau.
+
+    F1 is computed on a grid of cut-offs 0.01 apart and averaged over `window` steps either side
+    before taking the best, so the choice does not chase a lucky spike of one fold's noise.
+    """
     from sklearn.metrics import f1_score
 
+    kernel = np.ones(2 * window + 1) / (2 * window + 1)
     chosen = np.empty(y_true.shape[1])
     for k in range(y_true.shape[1]):
         f1s = np.array([f1_score(y_true[:, k], proba[:, k] >= t, zero_division=0) for t in _THRESHOLD_GRID])
-        best = np.flatnonzero(np.isclose(f1s, f1s.max()))
+        smooth = np.convolve(np.pad(f1s, window, mode="edge"), kernel, mode="valid")
+        best = np.flatnonzero(np.isclose(smooth, smooth.max()))
         chosen[k] = _THRESHOLD_GRID[best[np.argmin(np.abs(_THRESHOLD_GRID[best] - 0.5))]]
     return chosen
 

@@ -162,3 +162,21 @@ def test_predict_never_raises_and_returns_known_labels(predictor, texts):
     result = predictor.predict(texts)
     assert len(result) == len(texts)
     assert all(set(labels) <= set(predictor.labels) for labels in result)
+
+
+def test_an_unreadable_file_among_readable_ones(tmp_path, seed_texts, monkeypatch):
+    from pathlib import Path
+
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (tmp_path / name).write_text(seed_texts["000_35c47de45b526af0.txt"], encoding="utf-8")
+    read_bytes = Path.read_bytes
+
+    def guarded(self):  # root reads through chmod 000, so the refusal is simulated
+        if self.name == "b.txt":
+            raise PermissionError(13, "Permission denied", str(self))
+        return read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", guarded)
+    items = list(iter_documents([str(tmp_path)]))
+    assert [type(i).__name__ for i in items] == ["Document", "InputError", "Document"]
+    assert str(items[1]) == f"{tmp_path / 'b.txt'}: Permission denied"
