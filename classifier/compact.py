@@ -91,7 +91,8 @@ class TfidfBlock:
         tf: list[int] = []
         lookup = self.vocabulary.get
         for row, text in enumerate(texts):
-            counts = Counter(i for i in map(lookup, self.terms(text)) if i is not None)
+            counts = Counter(map(lookup, self.terms(text)))
+            counts.pop(None, None)  # terms outside the vocabulary
             rows.extend([row] * len(counts))
             index.extend(counts.keys())
             tf.extend(counts.values())

@@ -101,11 +101,11 @@ class Predictor:
             return dict.fromkeys(self.labels, float(self.threshold))
         return {label: float(self.meta["thresholds"][label]) for label in self.labels}
 
-    def _proba(self, texts: list[str]) -> np.ndarray:
-        """Probabilities, n×k, for already checked texts; empty or content-free texts score 0."""
+    def _proba(self, texts: list[str], normalised: bool = False) -> np.ndarray:
+        """Probabilities, n×k, for checked texts (cleaned first unless `normalised`); content-free texts score 0."""
         import numpy as np
 
-        cleaned = [clean_text(t) for t in texts]
+        cleaned = texts if normalised else [clean_text(t) for t in texts]
         proba = np.zeros((len(cleaned), len(self.labels)))
         keep = [i for i, t in enumerate(cleaned) if any(c.isalnum() for c in t)]
         for start in range(0, len(keep), BATCH_SENTENCES):
@@ -151,7 +151,7 @@ class Predictor:
     def _tag_batch(self, articles: list[list[str]]) -> Iterator[Article]:
         """Tag the sentences of several articles in one model call."""
         flat = [s for sentences in articles for s in sentences]
-        proba = self._proba(flat)
+        proba = self._proba(flat, normalised=True)
         labels = self._decide(proba)
         position = 0
         for sentences in articles:
