@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import platform
+import re
 import shlex
 import shutil
 import statistics
@@ -1031,7 +1032,7 @@ def load_note(r: dict[str, Any]) -> str:
     busy = ", ".join(f"{n} {load:.2f}" for n, load in reported if load >= QUIET_CORES)
     return text + (
         f" **The machine was not quiet for every measurement reported below: other processes used {busy} "
-        "cores, so those figures understate this software.**"
+        "cores, so those figures are slower than on an idle machine.**"
     )
 
 
@@ -1102,20 +1103,30 @@ def accuracy_section(acc: dict[str, Any], r: dict[str, Any]) -> list[str]:
 
 
 def write_section(path: Path, section: str) -> None:
-    """Replace the text between the bench markers, keeping the rest of the file; create it if absent."""
-    block = f"{BEGIN}\n{section.rstrip()}\n{END}\n"
-    if path.exists():
-        text = path.read_text(encoding="utf-8")
-        start, end = text.find(BEGIN), text.find(END)
-        if start != -1 and end > start:
-            tail = text[end + len(END) :]
-            text = text[:start] + block.rstrip("\n") + tail
-        else:
-            text = text.rstrip("\n") + "\n\n" + block
+    """Put the section in `path` between the bench markers, keeping everything else; create the file if absent.
+
+    The heading goes just above the begin marker, not inside: a script that rewrites the section before
+    this one up to the next `## ` heading then leaves the marker alone. Any earlier copy of this section
+    (heading or begin marker through end marker) is replaced, where the first one stood.
+    """
+    heading, _, body = section.strip("\n").partition("\n")
+    block = f"{heading}\n\n{BEGIN}\n{body.strip()}\n{END}\n"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    start_re = re.compile(rf"^(?:{re.escape(heading)}|{re.escape(BEGIN)})[ \t]*$", re.M)
+    kept, first, pos = [], None, 0
+    while (match := start_re.search(text, pos)) and (end := text.find(END, match.start())) != -1:
+        kept.append(text[pos : match.start()])
+        first = len("".join(kept)) if first is None else first
+        pos = end + len(END)
+    kept.append(text[pos:])
+    rest = "".join(kept)
+    if first is None:
+        updated = rest.rstrip("\n") + "\n\n" + block
     else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = "# Benchmarks\n\n" + block
-    path.write_text(text, encoding="utf-8")
+        before, after = rest[:first].rstrip("\n"), rest[first:].lstrip("\n")
+        updated = (before + "\n\n" if before else "") + block + ("\n" + after if after else "")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(updated, encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- main

@@ -18,7 +18,7 @@ from .tokens import mask_digits, tokenize
 #: Hyper-parameters of the shipped model; `build_pipeline` takes overrides by name.
 DEFAULT_PARAMS: dict[str, Any] = {
     "word_ngrams": (1, 1),
-    "char_ngrams": (1, 3),
+    "char_ngrams": (1, 2),
     "min_df": 2,
     "C": 4.0,
     "norm": "l2",
