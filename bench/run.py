@@ -1029,10 +1029,10 @@ def load_note(r: dict[str, Any]) -> str:
     name, worst = max(reported, key=lambda step: step[1])
     if worst < QUIET_CORES:
         return text + f" During the measurements reported below they used at most {worst:.2f} cores."
-    busy = ", ".join(f"{n} {load:.2f}" for n, load in reported if load >= QUIET_CORES)
+    busy = "; ".join(f"{load:.2f} cores during {n}" for n, load in reported if load >= QUIET_CORES)
     return text + (
-        f" **The machine was not quiet for every measurement reported below: other processes used {busy} "
-        "cores, so those figures are slower than on an idle machine.**"
+        f" **The machine was not quiet for every measurement reported below: other processes used {busy}; "
+        "such figures are slower than on an idle machine.**"
     )
 
 
