@@ -650,20 +650,23 @@ def fasttext_dist() -> str:
 
 
 def git_state() -> str:
-    """The checkout's commit, and whether it has uncommitted changes."""
+    """The checkout's commit, and which tracked files differ from it (the generated results aside)."""
     try:
         head = subprocess.run(
             ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
         ).stdout.strip()
-        dirty = subprocess.run(
+        status = subprocess.run(
             ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
             capture_output=True,
             text=True,
             check=True,
-        ).stdout.strip()
+        ).stdout
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
-    return head + (" with uncommitted changes" if dirty else "")
+    changed = [line[3:] for line in status.splitlines() if line[3:] != "docs/benchmarks.md"]
+    if not changed:
+        return head
+    return f"{head} with uncommitted changes to {', '.join(changed[:6])}" + (" and more" if len(changed) > 6 else "")
 
 
 def machine(package: Path, cli: list[str]) -> dict[str, str]:
