@@ -5,7 +5,14 @@ import pytest
 
 from classifier.errors import LabelDataError
 from classifier.predictor import default_model_dir
-from classifier.training import best_thresholds, evaluate_file, indicator, load_training_rows, scores
+from classifier.training import (
+    best_thresholds,
+    evaluate_file,
+    indicator,
+    load_training_rows,
+    real_text_offset,
+    scores,
+)
 
 from .conftest import DEV, LABELS, SCHEMA
 
@@ -21,6 +28,15 @@ def test_best_thresholds_prefer_the_middle_of_a_plateau():
     y = np.r_[np.ones(200), np.zeros(200)].astype(int)[:, None]
     proba = np.r_[rng.uniform(0.55, 1.0, 200), rng.uniform(0.0, 0.45, 200)][:, None]
     assert 0.45 <= best_thresholds(y, proba)[0] <= 0.55
+
+
+def test_real_text_offset_lowers_thresholds_only_for_enough_real_rows():
+    y = np.array([[1, 0], [0, 1], [0, 0], [1, 1]] * 25)
+    proba = np.where(y == 1, 0.4, 0.15)
+    assert real_text_offset(y, proba, np.array([0.5, 0.5])) == pytest.approx(0.1, abs=0.05)
+    assert real_text_offset(y[:40], proba[:40], np.array([0.5, 0.5])) == 0.0
+    assert real_text_offset(y, np.where(y == 1, 0.6, 0.15), np.array([0.5, 0.5])) == 0.0
+    assert real_text_offset(y[:, :1] * 0, proba[:, :1], np.array([0.5])) == 0.0
 
 
 def test_scores_per_label_and_averages():
@@ -43,6 +59,10 @@ def test_bundled_model_grouped_cv_quality():
     meta = json.loads((default_model_dir() / "meta.json").read_text("utf-8"))
     assert meta["cv"]["macro_f1"] >= 0.85, meta["cv"]
     assert all(0.1 <= t <= 0.9 for t in meta["thresholds"].values())
+    assert 0.0 <= meta["threshold_offset"] <= 0.3
+    real = meta["cv"]["real_text"]
+    assert real["rows"] == meta["training_data"]["sources"]["seed"]
+    assert real["macro_f1"] >= real["macro_f1_before_offset"]
 
 
 #: Floor for the held-out dev set: the bundled model must not fall far below what it reached (0.797).
