@@ -488,16 +488,17 @@ def peak_rss(
 
 
 def lexicon_scores(dev: list[Any], label_ids: list[str]) -> dict[str, Any]:
-    """Dev-set scores of the keyword lexicon."""
+    """Dev-set scores of the keyword lexicon, matched on the cleaned text the model sees."""
     from lexicon import LEXICON, match
 
     from classifier.corpus import LabelledSentence
+    from classifier.textnorm import clean_text
     from classifier.training import indicator, scores
 
     missing = sorted(set(label_ids) - set(LEXICON))
     if missing:
         raise RuntimeError(f"the lexicon has no terms for {', '.join(missing)}")
-    predicted = [LabelledSentence(r.id, r.text, tuple(match(r.text))) for r in dev]
+    predicted = [LabelledSentence(r.id, r.text, tuple(match(clean_text(r.text)))) for r in dev]
     result = scores(indicator(dev, label_ids), indicator(predicted, label_ids), label_ids)
     result["terms"] = {label: len(LEXICON[label]) for label in label_ids}
     return result
@@ -1093,7 +1094,8 @@ def accuracy_section(acc: dict[str, Any], r: dict[str, Any]) -> list[str]:
             "- Keyword lexicon (`bench/lexicon.py`): one list of terms per category written by hand from the "
             "category definitions, as an analyst would without a model "
             f"({', '.join(f'{k} {v}' for k, v in lex['terms'].items())} terms); a sentence gets a category "
-            "when any of its terms occurs in it."
+            "when any of its terms occurs in it, after the same `clean_text` as the model's input (Traditional "
+            "characters and full-width forms would otherwise hide terms from it)."
         )
     return out
 
