@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 from collections import deque
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 from .predictor import Article, Predictor
@@ -38,11 +37,14 @@ def sentence_records(doc: Any, article: Article, extra: dict[str, Any]) -> list[
     ]
 
 
-def _start_worker(model_dir: str, threshold: float | None) -> None:
-    """Load the model once in a worker process; Ctrl-C is left to the parent."""
+def _start_worker(predictor: Predictor) -> None:
+    """Keep the parent's predictor in a worker process; Ctrl-C is left to the parent.
+
+    Forked workers inherit the loaded model as it is; other start methods receive it pickled.
+    """
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker = Predictor.load(model_dir, threshold=threshold)
+    _worker = predictor
 
 
 def _tag_chunk(texts: list[str]) -> list[Article]:
@@ -67,13 +69,11 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def tag_parallel(
-    texts: Iterable[str], model_dir: str | Path, jobs: int, threshold: float | None = None
-) -> Iterator[Article]:
-    """Tag articles in `jobs` worker processes, yielding them in input order with bounded memory."""
+def tag_parallel(texts: Iterable[str], predictor: Predictor, jobs: int) -> Iterator[Article]:
+    """Tag articles with `predictor` in `jobs` worker processes, in input order with bounded memory."""
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(str(model_dir), threshold)) as pool:
+    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(predictor,)) as pool:
         pending: deque[Any] = deque()
         try:
             for chunk in _chunks(texts, CHUNK_DOCS):

@@ -103,7 +103,6 @@ def tag(
         return
 
     from .batch import article_record, sentence_records, tag_parallel
-    from .predictor import default_model_dir
     from .sources import iter_documents
     from .writers import RecordWriter
 
@@ -128,7 +127,7 @@ def tag(
                 yield item.text
 
     if jobs > 1:
-        articles = tag_parallel(texts(), model or default_model_dir(), jobs, threshold)
+        articles = tag_parallel(texts(), predictor, jobs)
     else:
         articles = predictor.tag_many(texts())
     signal.signal(signal.SIGTERM, _terminate)

@@ -81,6 +81,14 @@ class Predictor:
         self._explain_lock = threading.Lock()
         self._feature_names: Any = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The model, its meta and the threshold: what a worker process needs (locks do not pickle)."""
+        return {"model": self.model, "meta": self.meta, "threshold": self.threshold}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Rebuild a predictor from `__getstate__` output."""
+        self.__init__(state["model"], state["meta"], state["threshold"])  # type: ignore[misc]
+
     @classmethod
     def load(cls, path: str | Path | None = None, threshold: float | None = None) -> Predictor:
         """Load a model directory (the bundled model by default), checking its hash and versions."""
