@@ -38,23 +38,42 @@ def decode_bytes(data: bytes, source: str) -> str:
     return text
 
 
-def _decode(data: bytes, source: str) -> str:
-    """The text of non-blank bytes, or an InputError saying why they are not text."""
+#: The codec that decodes bytes starting with each byte-order mark, the mark included.
+_BOM_CODECS = {
+    "utf-32-le": "utf-32",
+    "utf-32-be": "utf-32",
+    "utf-8": "utf-8-sig",
+    "utf-16-le": "utf-16",
+    "utf-16-be": "utf-16",
+}
+
+
+def sniff_encoding(data: bytes, source: str, complete: bool = True) -> str:
+    """The codec of a document's bytes: a byte-order mark, UTF-8, else GB18030 or Big5 as a detector judges.
+
+    With `complete` false, `data` is the start of a longer file (a character may be cut at its end).
+    Raises InputError when the bytes are blank, binary or in no known encoding.
+
+    >>> sniff_encoding("疫情防控".encode("utf-8"), "a.txt"), sniff_encoding("疫情防控".encode("utf-8")[:-1], "a", False)
+    ('utf-8', 'utf-8')
+    >>> sniff_encoding(codecs.BOM_UTF16_LE + "核酸".encode("utf-16-le"), "b.txt")
+    'utf-16'
+    """
     if not data.strip():
         raise InputError(source, "empty file" if not data else "no text (only whitespace)")
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            try:
-                return data[len(bom) :].decode(encoding)
-            except UnicodeDecodeError as exc:
-                raise InputError(source, f"invalid {encoding} after its byte-order mark ({exc.reason})") from exc
+            return _BOM_CODECS[encoding]
     for magic, kind in _MAGIC:
         if data.startswith(magic):
             raise InputError(source, f"binary file ({kind}), not text")
     if b"\x00" in data[:65536]:
         raise InputError(source, "binary file (contains NUL bytes), not text")
+    if not complete and b"\n" in data:
+        data = data[: data.rindex(b"\n") + 1]
     try:
-        return _refuse_garbage(data.decode("utf-8"), source)
+        codecs.getincrementaldecoder("utf-8")().decode(data, final=complete)
+        return "utf-8"
     except UnicodeDecodeError:
         pass
     from charset_normalizer import from_bytes
@@ -62,7 +81,18 @@ def _decode(data: bytes, source: str) -> str:
     best = from_bytes(data, cp_isolation=list(CHINESE_ENCODINGS)).best()
     if best is None:
         raise InputError(source, "binary file or unknown encoding (not UTF-8, UTF-16 with a BOM, GB18030 or Big5)")
-    return _refuse_garbage(str(best), source)
+    return best.encoding
+
+
+def _decode(data: bytes, source: str) -> str:
+    """The text of non-blank bytes, or an InputError saying why they are not text."""
+    encoding = sniff_encoding(data, source)
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        where = "after its byte-order mark" if encoding in _BOM_CODECS.values() else "throughout"
+        raise InputError(source, f"invalid {encoding} {where} ({exc.reason})") from exc
+    return _refuse_garbage(text, source)
 
 
 def _refuse_garbage(text: str, source: str) -> str:

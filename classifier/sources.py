@@ -12,13 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .reading import read_document
+from .reading import read_document, sniff_encoding
 
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 TABLE_SUFFIXES = {".csv", ".jsonl", ".ndjson", ".parquet"}
 KNOWN_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | TABLE_SUFFIXES
 TABLE_CHUNK_ROWS = 2048
+#: Bytes read from the start of a CSV file to find its encoding.
+CSV_SNIFF_BYTES = 1 << 20
 
 
 @dataclass
@@ -92,18 +94,21 @@ def _check_columns(columns: list[str], source: str, text_column: str, id_column:
 
 
 def _read_csv(path: str, text_column: str, id_column: str | None) -> Iterator[Document | InputError]:
-    """Documents from a CSV file, read in chunks."""
+    """Documents from a CSV file in any encoding a text file may have, read in chunks."""
     import pandas as pd
 
+    with open(path, "rb") as handle:
+        sample = handle.read(CSV_SNIFF_BYTES + 1)
+    encoding = sniff_encoding(sample[:CSV_SNIFF_BYTES], path, complete=len(sample) <= CSV_SNIFF_BYTES)
     try:
-        reader = pd.read_csv(path, chunksize=TABLE_CHUNK_ROWS, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        reader = pd.read_csv(path, chunksize=TABLE_CHUNK_ROWS, dtype=str, keep_default_na=False, encoding=encoding)
         first = 1
         for chunk in reader:
             _check_columns(list(chunk.columns), path, text_column, id_column)
             yield from _rows_to_documents(chunk.to_dict("records"), path, first, text_column, id_column)
             first += len(chunk)
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(path, f"not a readable UTF-8 CSV file ({str(exc).splitlines()[0]})") from exc
+        raise InputError(path, f"not a readable {encoding} CSV file ({str(exc).splitlines()[0]})") from exc
 
 
 def _read_jsonl(path: str, text_column: str, id_column: str | None) -> Iterator[Document | InputError]:

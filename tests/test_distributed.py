@@ -221,7 +221,7 @@ def test_jsonl_parts_stay_until_every_partition_succeeded(dataset, model, addres
     args = ("tag", inputs, *TABLE, "--model", model, "-o", out, "--dask", address)
     result = invoke(*args)
     assert result.exit_code == 1
-    assert f"Error: {broken}: not a readable UTF-8 CSV file" in result.stderr
+    assert f"Error: {broken}: not a readable utf-16 CSV file" in result.stderr  # it starts with a UTF-16 BOM
     assert len(list(Path(f"{out}.parts").glob("part-*.jsonl"))) == 3
     assert out.exists()
     broken.write_text("id,text\nz1,全员核酸检测。\n", encoding="utf-8")

@@ -201,12 +201,47 @@ def test_csv_without_the_id_column(tmp_path, table):
     assert "--id-column" in error.reason
 
 
-def test_csv_not_utf8(tmp_path, table):
+@pytest.mark.parametrize("encoding", ["gb18030", "gbk", "big5", "utf-16"])
+def test_csv_in_other_encodings_reads_like_utf8(tmp_path, table, encoding):
+    utf8, other = tmp_path / "utf8.csv", tmp_path / f"{encoding}.csv"
+    if encoding == "big5":  # Big5 holds Traditional characters only: convert, and drop what it still lacks
+        import opencc
+
+        to_traditional = opencc.OpenCC("s2t").convert
+        table = [
+            {
+                k: to_traditional(v).encode("big5", "ignore").decode("big5") if isinstance(v, str) else v
+                for k, v in row.items()
+            }
+            for row in table
+        ]
+    pd.DataFrame(table).to_csv(utf8, index=False)
+    pd.DataFrame(table).to_csv(other, index=False, encoding=encoding)
+    expected = [(d.doc.replace("utf8", encoding), d.text, d.extra) for d in documents(iter_documents([str(utf8)]))]
+    assert [(d.doc, d.text, d.extra) for d in documents(iter_documents([str(other)]))] == expected
+    assert len(expected) == 2
+
+
+def test_csv_that_is_not_text(tmp_path):
     path = tmp_path / "articles.csv"
-    pd.DataFrame(table).to_csv(path, index=False, encoding="gb18030")
+    path.write_bytes(b"id,text\n1," + bytes(range(128, 256)) * 64)
     [error] = iter_documents([str(path)])
     assert error.source == str(path)
-    assert "UTF-8" in error.reason
+    assert "encoding" in error.reason or "binary" in error.reason
+
+
+def test_csv_with_a_bad_byte_after_the_sniffed_start(tmp_path, monkeypatch):
+    import classifier.sources
+
+    monkeypatch.setattr(classifier.sources, "CSV_SNIFF_BYTES", 64)
+    path = tmp_path / "articles.csv"
+    path.write_bytes(
+        b"id,text\n" + "".join(f"{i},第{i}轮全员核酸检测。\n" for i in range(40)).encode() + b"x,\xff\xfe\n"
+    )
+    items = list(iter_documents([str(path)]))
+    assert isinstance(items[-1], InputError)
+    assert items[-1].source == str(path)
+    assert "not a readable utf-8 CSV file" in items[-1].reason
 
 
 def test_empty_csv(tmp_path):
