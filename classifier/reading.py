@@ -90,8 +90,8 @@ def _decode(data: bytes, source: str) -> str:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        where = "after its byte-order mark" if encoding in _BOM_CODECS.values() else "throughout"
-        raise InputError(source, f"invalid {encoding} {where} ({exc.reason})") from exc
+        where = " after its byte-order mark" if encoding in _BOM_CODECS.values() else ""
+        raise InputError(source, f"invalid {encoding}{where} ({exc.reason})") from exc
     return _refuse_garbage(text, source)
 
 

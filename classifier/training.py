@@ -62,6 +62,17 @@ def scores(y_true: np.ndarray, y_pred: np.ndarray, label_ids: list[str]) -> dict
     }
 
 
+def _lowest_near_best(grid: np.ndarray, values: np.ndarray, window: int, tolerance: float) -> float:
+    """The lowest grid point whose value, averaged over `window` points either side, is within `tolerance` of the best.
+
+    >>> _lowest_near_best(np.array([0.1, 0.2, 0.3, 0.4]), np.array([0.5, 0.9, 1.0, 1.0]), 0, 0.1)
+    0.2
+    """
+    kernel = np.ones(2 * window + 1) / (2 * window + 1)
+    smooth = np.convolve(np.pad(values, window, mode="edge"), kernel, mode="valid")
+    return float(grid[np.flatnonzero(smooth >= smooth.max() - tolerance - 1e-12)[0]])
+
+
 def best_thresholds(y_true: np.ndarray, proba: np.ndarray, window: int = 5, tolerance: float = 0.005) -> np.ndarray:
     """For each label, the lowest cut-off whose smoothed F1 is within `tolerance` of the best.
 
@@ -72,12 +83,10 @@ def best_thresholds(y_true: np.ndarray, proba: np.ndarray, window: int = 5, tole
     """
     from sklearn.metrics import f1_score
 
-    kernel = np.ones(2 * window + 1) / (2 * window + 1)
     chosen = np.empty(y_true.shape[1])
     for k in range(y_true.shape[1]):
         f1s = np.array([f1_score(y_true[:, k], proba[:, k] >= t, zero_division=0) for t in _THRESHOLD_GRID])
-        smooth = np.convolve(np.pad(f1s, window, mode="edge"), kernel, mode="valid")
-        chosen[k] = _THRESHOLD_GRID[np.flatnonzero(smooth >= smooth.max() - tolerance)[0]]
+        chosen[k] = _lowest_near_best(_THRESHOLD_GRID, f1s, window, tolerance)
     return chosen
 
 
@@ -157,9 +166,7 @@ def real_text_offset(
     f1s = np.array(
         [f1_score(y_true, proba >= thresholds - offset, average="macro", zero_division=0) for offset in grid]
     )
-    kernel = np.ones(2 * window + 1) / (2 * window + 1)
-    smooth = np.convolve(np.pad(f1s, window, mode="edge"), kernel, mode="valid")
-    return float(grid[np.flatnonzero(np.isclose(smooth, smooth.max()))[0]])
+    return _lowest_near_best(grid, f1s, window, tolerance=0.0)
 
 
 def load_training_rows(data: str | Path, schema: str | Path) -> tuple[list[Label], list[LabelledSentence]]:
