@@ -48,11 +48,12 @@ _BOM_CODECS = {
 }
 
 
-def sniff_encoding(data: bytes, source: str, complete: bool = True) -> str:
+def sniff_encoding(data: bytes, source: str, complete: bool = True, unknown: str | None = None) -> str:
     """The codec of a document's bytes: a byte-order mark, UTF-8, else GB18030 or Big5 as a detector judges.
 
     With `complete` false, `data` is the start of a longer file (a character may be cut at its end).
-    Raises InputError when the bytes are blank, binary or in no known encoding.
+    Raises InputError when the bytes are blank, binary or in no known encoding; with `unknown` given,
+    text in no known encoding gets that codec instead.
 
     >>> sniff_encoding("疫情防控".encode("utf-8"), "a.txt"), sniff_encoding("疫情防控".encode("utf-8")[:-1], "a", False)
     ('utf-8', 'utf-8')
@@ -76,12 +77,18 @@ def sniff_encoding(data: bytes, source: str, complete: bool = True) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    best = guess_chinese_encoding(data) or unknown
+    if best is None:
+        raise InputError(source, "binary file or unknown encoding (not UTF-8, UTF-16 with a BOM, GB18030 or Big5)")
+    return best
+
+
+def guess_chinese_encoding(data: bytes) -> str | None:
+    """GB18030 or Big5, whichever a detector (charset-normalizer) judges the bytes to be, or None for neither."""
     from charset_normalizer import from_bytes
 
     best = from_bytes(data, cp_isolation=list(CHINESE_ENCODINGS)).best()
-    if best is None:
-        raise InputError(source, "binary file or unknown encoding (not UTF-8, UTF-16 with a BOM, GB18030 or Big5)")
-    return best.encoding
+    return None if best is None else best.encoding
 
 
 def _decode(data: bytes, source: str) -> str:

@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .reading import read_document, sniff_encoding
+from .reading import guess_chinese_encoding, read_document, sniff_encoding
 
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 TABLE_SUFFIXES = {".csv", ".jsonl", ".ndjson", ".parquet"}
 KNOWN_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | TABLE_SUFFIXES
 TABLE_CHUNK_ROWS = 2048
-#: Bytes read from the start of a CSV file to find its encoding.
-CSV_SNIFF_BYTES = 1 << 20
+#: Bytes read from the start of a CSV or JSON Lines file to find its encoding.
+SNIFF_BYTES = 1 << 20
 
 
 @dataclass
@@ -97,9 +97,7 @@ def _read_csv(path: str, text_column: str, id_column: str | None) -> Iterator[Do
     """Documents from a CSV file in any encoding a text file may have, read in chunks."""
     import pandas as pd
 
-    with open(path, "rb") as handle:
-        sample = handle.read(CSV_SNIFF_BYTES + 1)
-    encoding = sniff_encoding(sample[:CSV_SNIFF_BYTES], path, complete=len(sample) <= CSV_SNIFF_BYTES)
+    encoding = _sniff_file(path)
     try:
         reader = pd.read_csv(path, chunksize=TABLE_CHUNK_ROWS, dtype=str, keep_default_na=False, encoding=encoding)
         first = 1
@@ -111,21 +109,63 @@ def _read_csv(path: str, text_column: str, id_column: str | None) -> Iterator[Do
         raise InputError(path, f"not a readable {encoding} CSV file ({str(exc).splitlines()[0]})") from exc
 
 
-def _read_jsonl(path: str, text_column: str, id_column: str | None) -> Iterator[Document | InputError]:
-    """Documents from a JSON Lines file; a broken line is reported and skipped."""
+def _sniff_file(path: str, unknown: str | None = None) -> str:
+    """The encoding of a table file, judged from its first SNIFF_BYTES bytes (see `sniff_encoding`)."""
     with open(path, "rb") as handle:
-        for n, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
+        sample = handle.read(SNIFF_BYTES + 1)
+    return sniff_encoding(sample[:SNIFF_BYTES], path, complete=len(sample) <= SNIFF_BYTES, unknown=unknown)
+
+
+def _text_lines(path: str) -> Iterator[tuple[int, str | InputError]]:
+    """The numbered lines of a text file, each decoded on its own so that a bad line spoils only itself.
+
+    A line is UTF-8 when it decodes as UTF-8, else in the encoding judged from the file's start (or from
+    the line itself, in a file that starts in UTF-8). UTF-16 and UTF-32 files (byte-order mark) are decoded whole.
+    """
+    encoding = _sniff_file(path, unknown="utf-8")
+    if encoding in ("utf-16", "utf-32"):
+        try:
+            with open(path, encoding=encoding) as handle:
+                yield from enumerate(handle, start=1)
+        except UnicodeDecodeError as exc:
+            raise InputError(path, f"invalid {encoding} ({exc.reason})") from exc
+        return
+    with open(path, "rb") as handle:
+        for n, raw in enumerate(handle, start=1):
             try:
-                row = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                yield InputError(f"{path}:{n}", f"invalid JSON ({exc})")
-                continue
-            if not isinstance(row, dict):
-                yield InputError(f"{path}:{n}", "a JSON line must be an object")
-                continue
-            yield from _rows_to_documents([row], path, n, text_column, id_column)
+                yield n, raw.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                yield n, _decode_line(raw, encoding, f"{path}:{n}", exc.reason)
+
+
+def _decode_line(raw: bytes, encoding: str, source: str, reason: str) -> str | InputError:
+    """A line that is not UTF-8, in its file's encoding, else (in a UTF-8 file) in the one the line is judged to be."""
+    other = encoding if not encoding.startswith("utf-8") else guess_chinese_encoding(raw)
+    try:
+        if other is not None:
+            return raw.decode(other)
+    except UnicodeDecodeError:
+        pass
+    return InputError(source, f"not valid UTF-8{f' or {other}' if other else ''} ({reason})")
+
+
+def _read_jsonl(path: str, text_column: str, id_column: str | None) -> Iterator[Document | InputError]:
+    """Documents from a JSON Lines file in any encoding a text file may have; a broken line is reported and skipped."""
+    for n, line in _text_lines(path):
+        if isinstance(line, InputError):
+            yield line
+            continue
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield InputError(f"{path}:{n}", f"invalid JSON ({exc})")
+            continue
+        if not isinstance(row, dict):
+            yield InputError(f"{path}:{n}", "a JSON line must be an object")
+            continue
+        yield from _rows_to_documents([row], path, n, text_column, id_column)
 
 
 def _read_parquet(path: str, text_column: str, id_column: str | None) -> Iterator[Document | InputError]:

@@ -233,7 +233,7 @@ def test_csv_that_is_not_text(tmp_path):
 def test_csv_with_a_bad_byte_after_the_sniffed_start(tmp_path, monkeypatch):
     import classifier.sources
 
-    monkeypatch.setattr(classifier.sources, "CSV_SNIFF_BYTES", 64)
+    monkeypatch.setattr(classifier.sources, "SNIFF_BYTES", 64)
     path = tmp_path / "articles.csv"
     path.write_bytes(
         b"id,text\n" + "".join(f"{i},第{i}轮全员核酸检测。\n" for i in range(40)).encode() + b"x,\xff\xfe\n"
@@ -299,14 +299,49 @@ def test_jsonl_cells_that_are_not_strings(tmp_path, seed_texts):
     assert "'text'" in items[5].reason
 
 
-def test_jsonl_invalid_utf8_line(tmp_path, seed_texts):
+def test_jsonl_lines_in_gbk_and_utf8_both_read(tmp_path, seed_texts):
     path = tmp_path / "mixed.jsonl"
     line = json.dumps({"text": seed_texts[A]}, ensure_ascii=False)
     path.write_bytes(line.encode("gbk") + b"\n" + line.encode("utf-8") + b"\n")
+    assert [d.text for d in iter_documents([str(path)])] == [seed_texts[A], seed_texts[A]]
+
+
+def test_jsonl_corrupt_line_spoils_only_itself(tmp_path, seed_texts):
+    path = tmp_path / "corrupt.jsonl"
+    lines = [json.dumps({"text": seed_texts[k]}, ensure_ascii=False).encode() for k in (A, B, C)]
+    lines[1] = lines[1][:40] + b"\xff\xfe\x80" + lines[1][40:]
+    path.write_bytes(b"\n".join(lines) + b"\n")
     items = list(iter_documents([str(path)]))
-    assert isinstance(items[0], InputError)
-    assert items[0].source == f"{path}:1"
-    assert items[1].text == seed_texts[A]
+    assert [type(item).__name__ for item in items] == ["Document", "InputError", "Document"]
+    assert items[1].source == f"{path}:2"
+    assert "not valid UTF-8" in items[1].reason
+    assert [d.text for d in documents(items)] == [seed_texts[A], seed_texts[C]]
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "gbk", "big5", "utf-16"])
+def test_jsonl_in_other_encodings_reads_like_utf8(tmp_path, table, encoding):
+    if encoding == "big5":  # Big5 holds Traditional characters only: convert, and drop what it still lacks
+        import opencc
+
+        to_traditional = opencc.OpenCC("s2t").convert
+        table = [{k: to_traditional(v) if isinstance(v, str) else v for k, v in row.items()} for row in table]
+    lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in table)
+    if encoding == "big5":
+        lines = lines.encode("big5", "ignore").decode("big5")
+    utf8, other = tmp_path / "utf8.jsonl", tmp_path / f"{encoding}.jsonl"
+    utf8.write_text(lines, encoding="utf-8")
+    other.write_text(lines, encoding=encoding)
+    expected = [(d.doc.replace("utf8", encoding), d.text, d.extra) for d in documents(iter_documents([str(utf8)]))]
+    assert [(d.doc, d.text, d.extra) for d in documents(iter_documents([str(other)]))] == expected
+    assert len(expected) == 2
+
+
+def test_empty_jsonl(tmp_path):
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(b"")
+    [error] = iter_documents([str(path)])
+    assert error.source == str(path)
+    assert "empty" in error.reason
 
 
 def test_parquet_cells_and_carried_columns(tmp_path, seed_texts):
