@@ -1041,6 +1041,10 @@ _THROUGHPUT_STEPS = {
 }
 
 
+#: The per-label scores shown beside F1 in the accuracy section.
+PR_FIELDS = ("precision", "recall")
+
+
 def accuracy_section(acc: dict[str, Any], r: dict[str, Any]) -> list[str]:
     """Per-label and macro F1 of every system on the dev set, with how each was set up."""
     systems = [("ours (bundled model)", acc["ours"])]
@@ -1049,10 +1053,10 @@ def accuracy_section(acc: dict[str, Any], r: dict[str, Any]) -> list[str]:
     systems += [("fastText", acc["fasttext"]), ("keyword lexicon", acc["lexicon"])]
     header = ["F1", "support", *(name for name, _ in systems)]
 
-    def cell(result: dict[str, Any], key: str, label: str | None = None) -> str:
+    def cell(result: dict[str, Any], key: str, label: str | None = None, field: str = "f1") -> str:
         if "error" in result:
             return "error"
-        return f"{(result['per_label'][label]['f1'] if label else result[key]):.3f}"
+        return f"{(result['per_label'][label][field] if label else result[key]):.3f}"
 
     rows = [
         [f"`{label}`", str(acc["ours"]["per_label"][label]["support"]), *(cell(res, "", label) for _, res in systems)]
@@ -1067,6 +1071,16 @@ def accuracy_section(acc: dict[str, Any], r: dict[str, Any]) -> list[str]:
         "the unbiased figure.",
         "",
         *_table(header, rows),
+        "",
+        "Precision and recall behind the F1 figures:",
+        "",
+        *_table(
+            ["label", *(f"{name} {field[0].upper()}" for name, _ in systems for field in PR_FIELDS)],
+            [
+                [f"`{label}`", *(cell(res, "", label, field) for _, res in systems for field in PR_FIELDS)]
+                for label in acc["labels"]
+            ],
+        ),
         "",
     ]
     ft, lex = acc["fasttext"], acc["lexicon"]
