@@ -11,6 +11,8 @@ from .predictor import Article, Predictor
 
 #: Documents sent to a worker process in one task.
 CHUNK_DOCS = 32
+#: The reason reported for an article with nothing left to tag.
+NO_SENTENCES = "no sentences to tag (nothing left after normalisation)"
 _worker: Predictor | None = None
 
 
@@ -35,6 +37,11 @@ def sentence_records(doc: Any, article: Article, extra: dict[str, Any]) -> list[
         {"doc": doc, "index": s.index, "text": s.text, "labels": s.labels, "scores": s.scores, **carried}
         for s in article.sentences
     ]
+
+
+def records_for(doc: Any, article: Article, extra: dict[str, Any], level: str) -> list[dict[str, Any]]:
+    """The output rows of a tagged article: one for the whole article at `level` "article", else one per sentence."""
+    return [article_record(doc, article, extra)] if level == "article" else sentence_records(doc, article, extra)
 
 
 def _start_worker(predictor: Predictor) -> None:

@@ -102,7 +102,7 @@ def tag(
         _tag_on_dask(paths, output, dask, model, **options)
         return
 
-    from .batch import article_record, sentence_records, tag_parallel
+    from .batch import NO_SENTENCES, records_for, tag_parallel
     from .sources import iter_documents
     from .writers import RecordWriter
 
@@ -141,13 +141,10 @@ def tag(
         for article in articles:
             item = queued.popleft()
             if not article.sentences:
-                report(InputError(str(item.doc), "no sentences to tag (nothing left after normalisation)"))
+                report(InputError(str(item.doc), NO_SENTENCES))
                 continue
-            if level is Level.article:
-                writer.write(article_record(item.doc, article, item.extra))
-            else:
-                for record in sentence_records(item.doc, article, item.extra):
-                    writer.write(record)
+            for record in records_for(item.doc, article, item.extra, level.value):
+                writer.write(record)
             writer.end_document()
             done += 1
             if progress:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .artifact import META_FILE, MODEL_FILE, read_meta
-from .batch import article_record, sentence_records
+from .batch import NO_SENTENCES, records_for
 from .errors import InputError, MeasuresError, ModelError
 from .predictor import Predictor, default_model_dir
 from .sources import TABLE_SUFFIXES, Document, _cell_text, _plain, _read_one, expand_paths
@@ -281,11 +281,9 @@ def _records(
     for article in predictor.tag_many(texts()):
         item = queued.popleft()
         if not article.sentences:
-            problems.append(f"{item.doc}: no sentences to tag (nothing left after normalisation)")
-        elif level == "article":
-            yield article_record(item.doc, article, item.extra)
+            problems.append(f"{item.doc}: {NO_SENTENCES}")
         else:
-            yield from sentence_records(item.doc, article, item.extra)
+            yield from records_for(item.doc, article, item.extra, level)
 
 
 def _meta_frame(labels: list[str], extra: dict[str, Any], level: str) -> pd.DataFrame:
@@ -295,10 +293,7 @@ def _meta_frame(labels: list[str], extra: dict[str, Any], level: str) -> pd.Data
     from .predictor import Article, Sentence
 
     article = Article([Sentence(0, "", [], dict.fromkeys(labels, 0.0))], labels)
-    if level == "article":
-        records = [article_record("", article, extra)]
-    else:
-        records = sentence_records("", article, extra)
+    records = records_for("", article, extra, level)
     return pd.DataFrame.from_records([flatten(r) for r in records]).iloc[:0]
 
 

@@ -173,15 +173,22 @@ def test_workers_check_the_model_sha256(model, client):
         cd.worker_predictor(tampered)
 
 
+def copy_with_one_bad_file(dataset, model, address, tmp_path, name, data, output):
+    """A copy of the dataset with one more file `name` holding `data`; the file, the output and the tag arguments."""
+    inputs = tmp_path / "inputs"
+    shutil.copytree(dataset, inputs)
+    bad = inputs / name
+    bad.write_bytes(data)
+    out = tmp_path / output
+    return bad, out, ("tag", inputs, *TABLE, "--model", model, "-o", out, "--dask", address)
+
+
 def test_a_bad_file_is_reported_by_name_the_rest_written_and_a_rerun_skips_what_exists(
     dataset, model, address, tmp_path
 ):
-    inputs = tmp_path / "inputs"
-    shutil.copytree(dataset, inputs)
-    bad = inputs / "sentences-1b.parquet"
-    bad.write_bytes(b"this is not a parquet file")
-    out = tmp_path / "tags"
-    args = ("tag", inputs, *TABLE, "--model", model, "-o", out, "--dask", address)
+    bad, out, args = copy_with_one_bad_file(
+        dataset, model, address, tmp_path, "sentences-1b.parquet", b"this is not a parquet file", "tags"
+    )
 
     first = invoke(*args)
     assert first.exit_code == 1
@@ -203,7 +210,7 @@ def test_a_bad_file_is_reported_by_name_the_rest_written_and_a_rerun_skips_what_
     now = {p.name: p.stat().st_mtime_ns for p in out.glob("part-*.parquet")}
     assert len(now) == 4 and all(now[name] == mtime for name, mtime in written.items())
     local = tmp_path / "local.parquet"
-    assert invoke("tag", inputs, *TABLE, "--model", model, "-o", local).exit_code == 0
+    assert invoke("tag", bad.parent, *TABLE, "--model", model, "-o", local).exit_code == 0
     assert records(pd.read_parquet(out)) == records(pd.read_parquet(local))
 
     other = invoke(*args, "--threshold", "0.5")
@@ -213,12 +220,9 @@ def test_a_bad_file_is_reported_by_name_the_rest_written_and_a_rerun_skips_what_
 
 
 def test_jsonl_parts_stay_until_every_partition_succeeded(dataset, model, address, tmp_path):
-    inputs = tmp_path / "inputs"
-    shutil.copytree(dataset, inputs)
-    broken = inputs / "zz-broken.csv"
-    broken.write_bytes(b"\xff\xfe\x00 not utf-8 \xff")
-    out = tmp_path / "tags.jsonl"
-    args = ("tag", inputs, *TABLE, "--model", model, "-o", out, "--dask", address)
+    broken, out, args = copy_with_one_bad_file(
+        dataset, model, address, tmp_path, "zz-broken.csv", b"\xff\xfe\x00 not utf-8 \xff", "tags.jsonl"
+    )
     result = invoke(*args)
     assert result.exit_code == 1
     assert f"Error: {broken}: not a readable utf-16 CSV file" in result.stderr  # it starts with a UTF-16 BOM
@@ -230,7 +234,7 @@ def test_jsonl_parts_stay_until_every_partition_succeeded(dataset, model, addres
     assert "1 partition(s) written, 3 already there, 0 failed" in result.stderr
     assert not Path(f"{out}.parts").exists()
     local = tmp_path / "local.jsonl"
-    assert invoke("tag", inputs, *TABLE, "--model", model, "-o", local).exit_code == 0
+    assert invoke("tag", broken.parent, *TABLE, "--model", model, "-o", local).exit_code == 0
     assert out.read_bytes() == local.read_bytes()
 
 
