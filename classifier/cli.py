@@ -157,8 +157,10 @@ def tag(
     finally:
         if progress:
             progress.stop()
+        # A run in which every input failed leaves no empty file behind (nor replaces an older one).
+        wrote = status == "ok" and (done > 0 or not failures or bool(writer.done_docs))
         try:
-            writer.close(ok=status == "ok", keep_partial=status == "interrupted")
+            writer.close(ok=wrote, keep_partial=status == "interrupted")
         except InputError as exc:
             _fail(str(exc))
     if status == "broken pipe":
@@ -175,7 +177,8 @@ def tag(
             err=True,
         )
     if failures:
-        typer.echo(f"{len(failures)} input(s) failed, {done} document(s) tagged", err=True)
+        unwritten = f"; {output} not written" if output is not None and not wrote else ""
+        typer.echo(f"{len(failures)} input(s) failed, {done} document(s) tagged{unwritten}", err=True)
         raise typer.Exit(1)
 
 

@@ -19,6 +19,8 @@ HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 TABLE_SUFFIXES = {".csv", ".jsonl", ".ndjson", ".parquet"}
 KNOWN_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | TABLE_SUFFIXES
 TABLE_CHUNK_ROWS = 2048
+#: The document id, and the source named in errors, of standard input (the path `-`).
+STDIN = "<stdin>"
 #: Bytes read from the start of a CSV or JSON Lines file to find its encoding.
 SNIFF_BYTES = 1 << 20
 
@@ -203,7 +205,7 @@ def iter_documents(
 def _read_one(path: str, text_column: str, id_column: str | None) -> Iterator[Document | InputError]:
     """The documents of one input path."""
     if path == "-":
-        yield Document("-", read_document(sys.stdin.buffer.read(), "<stdin>"))
+        yield Document(STDIN, read_document(sys.stdin.buffer.read(), STDIN))
         return
     suffix = Path(path).suffix.lower()
     if suffix == ".csv":

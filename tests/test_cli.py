@@ -158,6 +158,17 @@ def test_bad_inputs_with_output_file(tmp_path, model, mixed_inputs):
     assert set(pd.read_parquet(out)["doc"]) == {str(mixed_inputs[0]), str(mixed_inputs[3])}
 
 
+@pytest.mark.parametrize("name", ["tags.jsonl", "tags.csv", "tags.parquet"])
+def test_no_output_file_when_every_input_fails(tmp_path, model, mixed_inputs, name):
+    out = tmp_path / name
+    out.write_text("an earlier run's output\n", encoding="utf-8")
+    result = invoke("tag", mixed_inputs[1], mixed_inputs[2], "-o", out, "--model", model)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == f"2 input(s) failed, 0 document(s) tagged; {out} not written"
+    assert out.read_text(encoding="utf-8") == "an earlier run's output\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["empty.txt", "image.txt", "a.txt", "b.txt", name])
+
+
 def test_missing_input_and_a_document_without_sentences(tmp_path, model, seed_texts):
     good = tmp_path / "good.txt"
     good.write_text(seed_texts[SEEDS[2].name], encoding="utf-8")
@@ -207,7 +218,7 @@ def test_stdin(model, seed_texts):
     result = invoke("tag", "-", "--model", model, input=data)
     assert result.exit_code == 0
     assert [r["text"] for r in jsonl(result.stdout)] == seed_sentences(SEEDS[4])
-    assert {r["doc"] for r in jsonl(result.stdout)} == {"-"}
+    assert {r["doc"] for r in jsonl(result.stdout)} == {"<stdin>"}
 
 
 def test_parquet_output_that_cannot_be_written(tmp_path, model, seed_texts):
@@ -462,6 +473,19 @@ def test_killed_run_resumes_without_loss_or_duplicates(tmp_path, model, corpus):
     assert result.returncode == 0, result.stderr
     assert out.read_bytes() == full.read_bytes()
     assert not part.exists()
+
+
+def test_resume_keeps_the_partial_output_when_every_new_input_fails(tmp_path, model, mixed_inputs):
+    good, empty, other = mixed_inputs[0], mixed_inputs[1], mixed_inputs[3]
+    out = tmp_path / "out.jsonl"
+    expected = invoke("tag", good, "--model", model).stdout
+    # The last document of a partial file may be incomplete, so resuming drops it: here `other`.
+    partial = expected + invoke("tag", other, "--model", model).stdout
+    (tmp_path / "out.jsonl.part").write_text(partial, encoding="utf-8")
+    result = invoke("tag", good, empty, "-o", out, "--resume", "--model", model)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [f"Error: {empty}: empty file", "1 input(s) failed, 0 document(s) tagged"]
+    assert out.read_text(encoding="utf-8") == expected
 
 
 def test_resume_needs_a_jsonl_output(tmp_path, model, corpus):

@@ -134,12 +134,12 @@ def test_html_suffix_means_html(tmp_path, seed_texts):
 def test_stdin(monkeypatch, seed_texts):
     data = b"\xef\xbb\xbf" + seed_texts[C].encode("utf-8")
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
-    assert list(iter_documents(["-"])) == [Document("-", seed_texts[C])]
+    assert list(iter_documents(["-"])) == [Document("<stdin>", seed_texts[C])]
 
 
 def test_stdin_gbk(monkeypatch, seed_texts):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(seed_texts[A].encode("gbk"))))
-    assert list(iter_documents(["-"])) == [Document("-", seed_texts[A])]
+    assert list(iter_documents(["-"])) == [Document("<stdin>", seed_texts[A])]
 
 
 def test_empty_stdin(monkeypatch):
