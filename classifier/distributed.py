@@ -405,6 +405,8 @@ class JobReport:
     partitions: list[PartitionResult] = field(default_factory=list)
     input_errors: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
+    #: False when `output` was left alone because every input failed and nothing was tagged.
+    written: bool = True
 
     def count(self, status: str) -> int:
         """How many partitions ended with `status`."""
@@ -421,6 +423,7 @@ class JobReport:
         return (
             f"{self.count('written')} partition(s) written, {self.count('skipped')} already there, "
             f"{self.count('failed')} failed; {documents} document(s) tagged into {self.output}"
+            + ("" if self.written else " (no file written: nothing was tagged)")
         )
 
 
@@ -602,9 +605,11 @@ def tag_files(
                     on_error(message)
     report.partitions = [results[p.number] for p in partitions]
     if suffix == ".jsonl":
-        _concatenate(
-            [directory / names[p.number] for p in partitions if (directory / names[p.number]).exists()], output
-        )
+        parts = [directory / names[p.number] for p in partitions if (directory / names[p.number]).exists()]
+        # As in a local run, a job in which every input failed leaves no empty file (nor replaces an older one).
+        report.written = not report.errors or any(part.stat().st_size for part in parts)
+        if report.written:
+            _concatenate(parts, output)
         if report.count("failed") == 0:
             shutil.rmtree(directory)
     else:

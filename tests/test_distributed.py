@@ -252,6 +252,20 @@ def test_a_text_file_that_is_not_text_is_reported_and_its_partition_written_like
     assert remote.read_bytes() == local.read_bytes()
 
 
+def test_no_jsonl_file_when_every_input_fails_like_locally(model, address, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "empty.txt").write_bytes(b"")
+    out = tmp_path / "out.jsonl"
+    out.write_text("an earlier run's output\n", encoding="utf-8")
+    result = invoke("tag", corpus, "--model", model, "-o", out, "--dask", address)
+    assert result.exit_code == 1
+    assert f"Error: {corpus / 'empty.txt'}: empty file" in result.stderr
+    assert "0 document(s) tagged into" in result.stderr and "(no file written: nothing was tagged)" in result.stderr
+    assert out.read_text(encoding="utf-8") == "an earlier run's output\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "out.jsonl"]
+
+
 def test_dask_needs_an_output(dataset, model):
     result = invoke("tag", dataset, *TABLE, "--model", model, "--dask", "local")
     assert result.exit_code == 2
