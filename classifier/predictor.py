@@ -49,6 +49,16 @@ class Article:
         """How many sentences carry each label."""
         return {label: sum(label in s.labels for s in self.sentences) for label in self.label_ids}
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle the sentences as plain tuples: half the time of pickling dataclasses, for `--jobs`."""
+        rows = [(s.index, s.text, s.labels, s.scores) for s in self.sentences]
+        return _article_from_tuples, (rows, self.label_ids)
+
+
+def _article_from_tuples(rows: list[tuple[Any, ...]], label_ids: list[str]) -> Article:
+    """Rebuild a pickled Article."""
+    return Article([Sentence(*row) for row in rows], label_ids)
+
 
 def _term(feature: str) -> str:
     """A readable feature name: words as they are, character n-grams in corner brackets.

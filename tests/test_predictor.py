@@ -52,6 +52,16 @@ def test_tag_a_seed_article(predictor, seed_texts):
     assert set(article.sentences[0].scores) == set(LABEL_IDS)
 
 
+def test_a_tagged_article_survives_pickling(predictor, seed_texts):
+    import pickle
+
+    article = predictor.tag(seed_texts["003_52ff264634f4767a.txt"])
+    copy = pickle.loads(pickle.dumps(article))
+    assert copy == article
+    assert type(copy.sentences[0]).__name__ == "Sentence"
+    assert copy.summary() == article.summary()
+
+
 def test_threshold_override(trained_dir):
     from classifier import Predictor
 
