@@ -493,14 +493,13 @@ def lexicon_scores(dev: list[Any], label_ids: list[str]) -> dict[str, Any]:
     """Dev-set scores of the keyword lexicon, matched on the cleaned text the model sees."""
     from lexicon import LEXICON, match
 
-    from classifier.corpus import LabelledSentence
     from classifier.textnorm import clean_text
-    from classifier.training import indicator, scores
+    from classifier.training import indicator, label_matrix, scores
 
     missing = sorted(set(label_ids) - set(LEXICON))
     if missing:
         raise RuntimeError(f"the lexicon has no terms for {', '.join(missing)}")
-    predicted = indicator([LabelledSentence(r.id, r.text, tuple(match(clean_text(r.text)))) for r in dev], label_ids)
+    predicted = label_matrix([match(clean_text(r.text)) for r in dev], label_ids)
     result = scores(indicator(dev, label_ids), predicted, label_ids)
     result["terms"] = {label: len(LEXICON[label]) for label in label_ids}
     result["predicted"] = predicted
@@ -630,9 +629,9 @@ def margin_interval(y: Any, ours: Any, rival: Any, margin: float, rounds: int = 
 
 def accuracy(dev_path: Path, model_dir: Path | None, work: Path, quick: bool) -> dict[str, Any]:
     """Dev-set scores of the bundled model, the retrained model, the lexicon and fastText, and our margins."""
-    from classifier.corpus import EVAL_COLUMNS, LabelledSentence, read_labelled
+    from classifier.corpus import EVAL_COLUMNS, read_labelled
     from classifier.predictor import Predictor
-    from classifier.training import evaluate_file, indicator
+    from classifier.training import evaluate_file, indicator, label_matrix
 
     out: dict[str, Any] = {}
     log("accuracy: bundled model on the dev set")
@@ -652,10 +651,7 @@ def accuracy(dev_path: Path, model_dir: Path | None, work: Path, quick: bool) ->
     out["fasttext"] = guarded(lambda: fasttext_scores(train_rows, dev, label_ids, work, grid, folds))
     log("accuracy: bootstrap intervals of our margins")
     y = indicator(dev, label_ids)
-    ours = indicator(
-        [LabelledSentence(r.id, r.text, tuple(p)) for r, p in zip(dev, bundled.predict([r.text for r in dev]))],
-        label_ids,
-    )
+    ours = label_matrix(bundled.predict([r.text for r in dev]), label_ids)
     for name, margin in (("fasttext", 0.0), ("lexicon", MIN_MARGIN_LEXICON)):
         if "error" not in out[name]:
             out[name]["interval"] = margin_interval(y, ours, out[name]["predicted"], margin)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -27,10 +28,19 @@ def indicator(rows: list[LabelledSentence], label_ids: list[str]) -> np.ndarray:
     >>> indicator([LabelledSentence("1", "t", ("b",))], ["a", "b"]).tolist()
     [[0, 1]]
     """
+    return label_matrix([row.labels for row in rows], label_ids)
+
+
+def label_matrix(label_sets: Sequence[Iterable[str]], label_ids: list[str]) -> np.ndarray:
+    """The n×k 0/1 matrix of which labels each of n label lists holds (labels not in `label_ids` ignored).
+
+    >>> label_matrix([["b"], [], ["a", "x"]], ["a", "b"]).tolist()
+    [[0, 1], [0, 0], [1, 0]]
+    """
     position = {label: k for k, label in enumerate(label_ids)}
-    y = np.zeros((len(rows), len(label_ids)), dtype=np.int8)
-    for i, row in enumerate(rows):
-        for label in row.labels:
+    y = np.zeros((len(label_sets), len(label_ids)), dtype=np.int8)
+    for i, labels in enumerate(label_sets):
+        for label in labels:
             if label in position:
                 y[i, position[label]] = 1
     return y
@@ -267,7 +277,7 @@ def evaluate_file(predictor: Any, path: str | Path) -> dict[str, Any]:
     if unknown:
         raise LabelDataError(f"{path}: labels not known to the model: {', '.join(unknown)}")
     predicted = predictor.predict([row.text for row in rows])
-    y_pred = indicator([LabelledSentence(r.id, r.text, tuple(p)) for r, p in zip(rows, predicted)], label_ids)
+    y_pred = label_matrix(predicted, label_ids)
     result = scores(indicator(rows, label_ids), y_pred, label_ids)
     result["rows"] = len(rows)
     return result
