@@ -103,7 +103,7 @@ def tag(
         return
 
     from .batch import NO_SENTENCES, records_for, tag_parallel
-    from .sources import iter_documents
+    from .sources import iter_documents, left_out_note
     from .writers import RecordWriter
 
     predictor = _load(model, threshold)
@@ -112,6 +112,7 @@ def tag(
     except InputError as exc:
         _fail(str(exc), 2)
     failures: list[InputError] = []
+    left_out: list[str] = []
     queued: deque[Any] = deque()
 
     def report(error: InputError) -> None:
@@ -119,7 +120,7 @@ def tag(
         typer.echo(f"Error: {error}", err=True)
 
     def texts() -> Any:
-        for item in iter_documents(paths, text_column, id_column):
+        for item in iter_documents(paths, text_column, id_column, left_out):
             if isinstance(item, InputError):
                 report(item)
             elif str(item.doc) not in writer.done_docs:
@@ -170,6 +171,8 @@ def tag(
         resumable = output is not None and writer.format == "jsonl"
         kept = f"; {done} document(s) kept in {writer.path}.part, rerun with --resume" if resumable else ""
         _fail(f"interrupted{kept}", 130)
+    if left_out:
+        typer.echo(f"Note: {left_out_note(left_out)}", err=True)
     if writer.dropped_columns:
         typer.echo(
             f"Warning: columns {sorted(writer.dropped_columns)} appeared after the first row and are "
@@ -202,6 +205,10 @@ def _tag_on_dask(paths: list[str], output: str | None, address: str, model: Path
             f"(e.g. {report.stale[0]}); remove them before reading the dataset",
             err=True,
         )
+    if report.left_out:
+        from .sources import left_out_note
+
+        typer.echo(f"Note: {left_out_note(report.left_out)}", err=True)
     typer.echo(report.summary(), err=True)
     if report.errors:
         raise typer.Exit(1)

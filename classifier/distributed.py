@@ -178,11 +178,12 @@ def expand_globs(paths: Iterable[str]) -> Iterator[str | InputError]:
 
 
 def plan_partitions(
-    paths: Iterable[str], files_per_partition: int = TEXT_FILES_PER_PARTITION
+    paths: Iterable[str], files_per_partition: int = TEXT_FILES_PER_PARTITION, left_out: list[str] | None = None
 ) -> tuple[list[Partition], list[InputError]]:
     """Partitions of the inputs in the order `measures tag` reads them, and the inputs that do not exist.
 
-    Each CSV/JSONL/Parquet file is a partition; consecutive text and HTML files are grouped.
+    Each CSV/JSONL/Parquet file is a partition; consecutive text and HTML files are grouped. Files
+    under directories whose suffix is not read are appended to `left_out` when it is given.
     """
     partitions: list[Partition] = []
     errors: list[InputError] = []
@@ -201,7 +202,7 @@ def plan_partitions(
             errors.append(InputError("-", "standard input cannot be read by Dask workers; save it to a file"))
         else:
             candidates.append(item)
-    for item in expand_paths(candidates):
+    for item in expand_paths(candidates, left_out):
         if isinstance(item, InputError):
             errors.append(item)
             continue
@@ -407,6 +408,8 @@ class JobReport:
     stale: list[str] = field(default_factory=list)
     #: False when `output` was left alone because every input failed and nothing was tagged.
     written: bool = True
+    #: Files under the input directories whose suffix is not read.
+    left_out: list[str] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         """How many partitions ended with `status`."""
@@ -564,8 +567,9 @@ def tag_files(
     directory, suffix = _layout(output)
     payload = read_payload(model)
     options = Options(text_column, id_column, threshold, level)
-    partitions, errors = plan_partitions(paths, files_per_partition)
-    report = JobReport(output, input_errors=[str(e) for e in errors])
+    left_out: list[str] = []
+    partitions, errors = plan_partitions(paths, files_per_partition, left_out)
+    report = JobReport(output, input_errors=[str(e) for e in errors], left_out=left_out)
     for message in report.input_errors:
         if on_error:
             on_error(message)

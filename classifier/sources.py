@@ -6,6 +6,7 @@ import json
 import math
 import os
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,23 +35,56 @@ class Document:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def expand_paths(paths: list[str]) -> Iterator[str | InputError]:
-    """Files named, and files with known suffixes found under directories (sorted; links to dirs not followed)."""
+def expand_paths(paths: list[str], left_out: list[str] | None = None) -> Iterator[str | InputError]:
+    """Files named, and files with known suffixes found under directories (sorted; links to dirs not followed).
+
+    Other files under directories are left out, and appended to `left_out` when it is given. A
+    directory holding no file to read is an InputError.
+    """
     for raw in paths:
         if raw == "-":
             yield raw
             continue
         path = Path(raw)
         if path.is_dir():
+            found, others = 0, []
             for root, dirs, files in os.walk(path, onerror=None):
                 dirs[:] = sorted(d for d in dirs if not (Path(root) / d).is_symlink())
-                for name in sorted(files):
-                    if Path(name).suffix.lower() in KNOWN_SUFFIXES and not name.startswith("."):
+                for name in sorted(n for n in files if not n.startswith(".")):
+                    if Path(name).suffix.lower() in KNOWN_SUFFIXES:
+                        found += 1
                         yield str(Path(root) / name)
+                    else:
+                        others.append(str(Path(root) / name))
+            if found and left_out is not None:
+                left_out.extend(others)
+            elif not found:
+                note = f"; skipped {describe_left_out(others)}" if others else ""
+                yield InputError(raw, f"no text, HTML or table files in this directory{note}")
         elif path.exists():
             yield raw
         else:
             yield InputError(raw, "no such file or directory")
+
+
+def describe_left_out(paths: list[str]) -> str:
+    """How many files were left out, by suffix, most frequent first.
+
+    >>> describe_left_out(["a/x.pdf", "a/README", "b/y.PDF"])
+    '3 file(s) (.pdf 2, no suffix 1)'
+    """
+    counts = Counter(Path(path).suffix.lower() or "no suffix" for path in paths)
+    return f"{len(paths)} file(s) (" + ", ".join(f"{suffix} {n}" for suffix, n in counts.most_common()) + ")"
+
+
+def left_out_note(paths: list[str]) -> str:
+    """What was left out of the directories given, and how to tag such a file anyway.
+
+    >>> left_out_note(["d/x.pdf"])  # doctest: +ELLIPSIS
+    'skipped 1 file(s) (.pdf 1) under directories: only .csv .htm ... files are read there; name a file to tag it'
+    """
+    known, what = " ".join(sorted(KNOWN_SUFFIXES)), describe_left_out(paths)
+    return f"skipped {what} under directories: only {known} files are read there; name a file to tag it"
 
 
 def _cell_text(value: Any) -> str:
@@ -187,10 +221,13 @@ def _read_parquet(path: str, text_column: str, id_column: str | None) -> Iterato
 
 
 def iter_documents(
-    paths: list[str], text_column: str = "text", id_column: str | None = None
+    paths: list[str], text_column: str = "text", id_column: str | None = None, left_out: list[str] | None = None
 ) -> Iterator[Document | InputError]:
-    """Every document of the inputs, in order; a failing input yields its InputError and the rest go on."""
-    for item in expand_paths(paths):
+    """Every document of the inputs, in order; a failing input yields its InputError and the rest go on.
+
+    Files under directories whose suffix is not read are appended to `left_out` when it is given.
+    """
+    for item in expand_paths(paths, left_out):
         if isinstance(item, InputError):
             yield item
             continue

@@ -424,6 +424,34 @@ def test_python_dash_m_reports_bad_inputs(model, mixed_inputs):
     assert {r["doc"] for r in jsonl(result.stdout)} == {str(mixed_inputs[0]), str(mixed_inputs[3])}
 
 
+def test_files_a_directory_walk_leaves_out_are_counted_in_a_note(tmp_path, model, seed_texts):
+    scrape = tmp_path / "scrape"
+    (scrape / "2020").mkdir(parents=True)
+    (scrape / "2020" / "a.txt").write_text(seed_texts[SEEDS[0].name], encoding="utf-8")
+    (scrape / "2020" / "0001").write_text(seed_texts[SEEDS[1].name], encoding="utf-8")
+    (scrape / "notice.pdf").write_bytes(b"%PDF-1.4")
+    result = invoke("tag", scrape, "--model", model)
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "Note: skipped 2 file(s) (.pdf 1, no suffix 1) under directories: only .csv .htm .html .jsonl .md .ndjson "
+        ".parquet .shtml .text .txt .xhtml files are read there; name a file to tag it"
+    ]
+    assert {r["doc"] for r in jsonl(result.stdout)} == {str(scrape / "2020" / "a.txt")}
+    named = invoke("tag", scrape / "2020" / "0001", "--model", model)
+    assert named.exit_code == 0 and named.stderr == ""
+    assert {r["doc"] for r in jsonl(named.stdout)} == {str(scrape / "2020" / "0001")}
+
+
+def test_a_directory_with_nothing_to_tag_fails(tmp_path, model):
+    (tmp_path / "scrape").mkdir()
+    result = invoke("tag", tmp_path / "scrape", "--model", model)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: {tmp_path / 'scrape'}: no text, HTML or table files in this directory",
+        "1 input(s) failed, 0 document(s) tagged",
+    ]
+
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     """300 distinct articles made from the seeds (a number spliced into each copy)."""

@@ -266,6 +266,20 @@ def test_no_jsonl_file_when_every_input_fails_like_locally(model, address, tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "out.jsonl"]
 
 
+def test_files_left_out_of_a_directory_are_noted_like_locally(model, address, tmp_path, seed_texts):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(seed_texts[SEEDS[0].name], encoding="utf-8")
+    (corpus / "scan.pdf").write_bytes(b"%PDF-1.4")
+    local, remote = tmp_path / "local.jsonl", tmp_path / "remote.jsonl"
+    expected = invoke("tag", corpus, "--model", model, "-o", local)
+    result = invoke("tag", corpus, "--model", model, "-o", remote, "--dask", address)
+    assert expected.exit_code == result.exit_code == 0
+    note = next(line for line in expected.stderr.splitlines() if line.startswith("Note: skipped 1 file(s) (.pdf 1)"))
+    assert note in result.stderr.splitlines()
+    assert remote.read_bytes() == local.read_bytes()
+
+
 def test_dask_needs_an_output(dataset, model):
     result = invoke("tag", dataset, *TABLE, "--model", model, "--dask", "local")
     assert result.exit_code == 2

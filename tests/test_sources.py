@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from classifier.errors import InputError
-from classifier.sources import Document, expand_paths, iter_documents
+from classifier.sources import Document, expand_paths, iter_documents, left_out_note
 
 from .conftest import SEEDS
 
@@ -54,6 +54,29 @@ def test_directory_is_walked_recursively_sorted_known_suffixes_only(corpus):
         str(corpus / "b" / "deep" / "two.TXT"),
         str(corpus / "a" / "one.md"),
     ]
+
+
+def test_files_left_out_of_a_directory_are_listed_when_asked(corpus):
+    left_out = []
+    assert list(expand_paths([str(corpus)], left_out)) == [str(corpus / name) for name in WALK_ORDER]
+    assert left_out == [str(corpus / name) for name in ("README", "notes.pdf", "picture.png")]
+    assert left_out_note(left_out).startswith("skipped 3 file(s) (no suffix 1, .pdf 1, .png 1) under directories")
+
+
+@pytest.mark.parametrize("unread", [[], ["page_0001", "scan.pdf"]])
+def test_a_directory_with_nothing_to_read_is_an_error_and_the_run_goes_on(tmp_path, seed_texts, unread):
+    empty, good = tmp_path / "scrape", tmp_path / "good.txt"
+    empty.mkdir()
+    for name in unread:
+        (empty / name).write_text(seed_texts[A], encoding="utf-8")
+    good.write_text(seed_texts[A], encoding="utf-8")
+    left_out = []
+    items = list(iter_documents([str(empty), str(good)], left_out=left_out))
+    assert [type(item).__name__ for item in items] == ["InputError", "Document"]
+    assert items[0].source == str(empty)
+    assert items[0].reason.startswith("no text, HTML or table files in this directory")
+    assert ("skipped 2 file(s) (no suffix 1, .pdf 1)" in items[0].reason) == bool(unread)
+    assert left_out == []  # reported in the error, not again as left out
 
 
 def test_directory_documents_have_the_seed_texts(corpus, seed_texts):
