@@ -1,7 +1,7 @@
 """Agreement between our labels and two blind re-annotations of 800 labelled sentences.
 
 Run from the repository root: `python labels/reannotation/agreement.py`. Prints, per label, Cohen's
-kappa of each pair of label sets, on all 800 rows and on the 270 drawn at random (the other rows were
+kappa of each pair of label sets, on all 800 rows and on the 300 drawn at random (the other rows were
 drawn from hard cases, where agreement is lower by design). `before` is our labels when the sample was
 drawn; `now` is `labels/sentences.csv` as it stands.
 """
@@ -34,7 +34,7 @@ def main() -> None:
     sample = pd.read_csv(HERE / "labels.csv", dtype=str)
     current = pd.read_csv(HERE.parent / "sentences.csv", dtype=str).set_index("id")["labels"]
     sample["now"] = sample["id"].map(current)
-    for name, rows in (("all 800 rows", sample), ("the 270 random rows", sample[sample["sample"] == "random"])):
+    for name, rows in (("all 800 rows", sample), ("the 300 random rows", sample[sample["sample"] == "random"])):
         print(f"\nCohen's kappa, {name}:\n")
         print("| label | " + " | ".join(f"{a} ~ {b}" for a, b in PAIRS) + " |")
         print("|---" * (len(PAIRS) + 1) + "|")
