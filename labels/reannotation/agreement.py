@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sklearn.metrics import cohen_kappa_score
 
+from classifier.labels import load_schema
+from classifier.training import label_matrix
+
 HERE = Path(__file__).parent
-LABELS = ["testing", "isolation", "supply", "port_control", "discipline"]
 PAIRS = [
     ("before", "annotator_a"),
     ("before", "annotator_b"),
@@ -24,13 +27,14 @@ PAIRS = [
 ]
 
 
-def has(column: pd.Series, label: str) -> pd.Series:
-    """Whether each `;`-joined label string in `column` contains `label`."""
-    return column.fillna("").str.split(";").apply(lambda labels: label in labels)
+def matrix(column: pd.Series, label_ids: list[str]) -> np.ndarray:
+    """The 0/1 label matrix of a column of `;`-joined label strings."""
+    return label_matrix([labels.split(";") for labels in column.fillna("")], label_ids)
 
 
 def main() -> None:
     """Print the kappa tables as Markdown."""
+    label_ids = [label.id for label in load_schema(HERE.parent / "schema.csv")]
     sample = pd.read_csv(HERE / "labels.csv", dtype=str)
     current = pd.read_csv(HERE.parent / "sentences.csv", dtype=str).set_index("id")["labels"]
     sample["now"] = sample["id"].map(current)
@@ -38,9 +42,10 @@ def main() -> None:
         print(f"\nCohen's kappa, {name}:\n")
         print("| label | " + " | ".join(f"{a} ~ {b}" for a, b in PAIRS) + " |")
         print("|---" * (len(PAIRS) + 1) + "|")
-        for label in LABELS:
-            kappas = [cohen_kappa_score(has(rows[a], label), has(rows[b], label)) for a, b in PAIRS]
-            print(f"| `{label}` | " + " | ".join(f"{k:.2f}" for k in kappas) + " |")
+        matrices = {column: matrix(rows[column], label_ids) for column in {column for pair in PAIRS for column in pair}}
+        for k, label in enumerate(label_ids):
+            kappas = [cohen_kappa_score(matrices[a][:, k], matrices[b][:, k]) for a, b in PAIRS]
+            print(f"| `{label}` | " + " | ".join(f"{kappa:.2f}" for kappa in kappas) + " |")
 
 
 if __name__ == "__main__":
